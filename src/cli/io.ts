@@ -1,0 +1,38 @@
+/** The CLI's window on the world, so tests can run it in-process with fake streams and files. */
+import { readFileSync, readdirSync, statSync } from "node:fs";
+
+export interface Io {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** Whole standard input (for `-`). */
+  readStdin(): string;
+  stdoutIsTty: boolean;
+  fs: {
+    readFile(path: string): Buffer;
+    isDirectory(path: string): boolean;
+    listDir(path: string): string[];
+    size(path: string): number;
+  };
+}
+
+export function processIo(): Io {
+  return {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    readStdin: () => readFileSync(0, "utf8"),
+    stdoutIsTty: process.stdout.isTTY === true,
+    fs: {
+      readFile: (p) => readFileSync(p),
+      isDirectory: (p) => statSync(p).isDirectory(),
+      listDir: (p) => readdirSync(p),
+      size: (p) => statSync(p).size,
+    },
+  };
+}
+
+/** A user-facing failure: message and exit code, never a stack trace. */
+export class CliError extends Error {
+  constructor(message: string, readonly exitCode: number = 2) {
+    super(message);
+  }
+}

@@ -1,0 +1,34 @@
+/** The CLI as a function: argv in, exit code out; all output through `io`. Only bin.ts exits the process. */
+import { Command, CommanderError } from "commander";
+import { parseCommand } from "./commands/parse.js";
+import { traceCommand } from "./commands/trace.js";
+import { CliError, type Io } from "./io.js";
+import { SAMPLE_NODE, SAMPLE_PACKET } from "./sample.js";
+
+export async function run(argv: readonly string[], io: Io): Promise<number> {
+  let exitCode = 0;
+  const setExit = (code: number) => (exitCode = code);
+  const program = new Command("podpath")
+    .description("why is my pod IP NATed, and which ENI does this packet leave by? — traced like the kernel would")
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
+    .showHelpAfterError(false);
+  for (const make of [parseCommand, traceCommand]) {
+    program.addCommand(make(io, setExit).exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) }));
+  }
+  const args = argv.length === 0 ? ["trace", SAMPLE_NODE, ...SAMPLE_PACKET] : [...argv];
+  try {
+    await program.parseAsync(args, { from: "user" });
+    if (argv.length === 0) io.stderr("\n(podpath with no command traces the sample packet on the sample node; see podpath --help)\n");
+    return exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof CliError) {
+      io.stderr(`podpath: ${e.message}\n`);
+      return e.exitCode;
+    }
+    io.stderr(`podpath: internal error: ${e instanceof Error ? e.message : String(e)} (please report it with the input that caused it)\n`);
+    if (process.env.PODPATH_DEBUG && e instanceof Error) io.stderr(`${e.stack ?? ""}\n`);
+    return 70;
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * Which ENI an interface is, the way the Amazon VPC CNI lays a node out: the primary ENI uses
+ * `main` (device 0); a secondary ENI's table is its device number + 1 (10000 + 100·card + device on
+ * multi-card instances); a branch ENI `vlan.eth.N` uses table N + 100; pod veths are `eni…`/`vlan…`.
+ */
+import { formatAddress } from "../model/address.js";
+import type { NodeFacts } from "./node-facts.js";
+
+export type EniRole = "primary-eni" | "secondary-eni" | "branch-eni" | "pod-veth" | "loopback" | "other";
+
+export interface EniInfo {
+  interface: string;
+  role: EniRole;
+  /** EC2 device number, when it can be told. */
+  deviceNumber: number | null;
+  /** The ENI's ID, when ipamd's JSON is in the bundle. */
+  eniId: string | null;
+  /** For a pod veth: the pod addresses routed to it. */
+  podIps: string[];
+  /** For a branch ENI: its VLAN ID. */
+  vlanId: number | null;
+}
+
+const POD_VETH = /^(eni|vlan)[0-9a-f]{6,}$/;
+
+export function eniOf(facts: NodeFacts, name: string): EniInfo {
+  const info: EniInfo = { interface: name, role: "other", deviceNumber: null, eniId: null, podIps: [], vlanId: null };
+  if (name === "lo") return { ...info, role: "loopback" };
+  const routes = facts.node.routing.routes;
+  if (POD_VETH.test(name)) {
+    const podIps = routes.filter((r) => r.table === "main" && r.nexthops.some((n) => n.dev === name) && r.dst.len === (r.family === 4 ? 32 : 128))
+      .map((r) => formatAddress(r.dst));
+    return { ...info, role: "pod-veth", podIps };
+  }
+  const vlan = /^vlan\.eth\.(\d+)$/.exec(name);
+  if (vlan) return { ...info, role: "branch-eni", vlanId: Number(vlan[1]) };
+
+  const iface = facts.interface(name);
+  const mainDefault = routes.some((r) => r.table === "main" && r.dst.len === 0 && r.nexthops.some((n) => n.dev === name));
+  let deviceNumber: number | null = mainDefault ? 0 : null;
+  if (deviceNumber === null) {
+    for (const r of routes) {
+      if (!r.nexthops.some((n) => n.dev === name) || !/^\d+$/.test(r.table)) continue;
+      const t = Number(r.table);
+      if (t >= 10000) deviceNumber = (t - 10000) % 100;
+      else if (t >= 2 && t < 100) deviceNumber = t - 1;
+      if (deviceNumber !== null) break;
+    }
+  }
+  const addresses = new Set((iface?.addresses ?? []).map((a) => formatAddress(a.address)));
+  const eni = facts.node.ipamd?.enis.find((e) =>
+    e.addresses.some((a) => addresses.has(a.address)) || (deviceNumber !== null && e.deviceNumber === deviceNumber));
+  if (eni) deviceNumber ??= eni.deviceNumber;
+  const isEni = deviceNumber !== null || eni !== undefined;
+  return {
+    ...info,
+    role: !isEni ? "other" : deviceNumber === 0 || eni?.isPrimary ? "primary-eni" : "secondary-eni",
+    deviceNumber,
+    eniId: eni?.id ?? null,
+  };
+}
+
+/** The pod veth a main-table /32 route sends `addr` to, if any: that is where the pod's packets arrive. */
+export function vethOfPod(facts: NodeFacts, addr: string): string | null {
+  for (const r of facts.node.routing.routes) {
+    if (r.table !== "main" || r.dst.len !== (r.family === 4 ? 32 : 128) || formatAddress(r.dst) !== addr) continue;
+    const dev = r.nexthops[0]?.dev;
+    if (dev && dev !== "lo") return dev;
+  }
+  return null;
+}

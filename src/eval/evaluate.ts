@@ -1,0 +1,161 @@
+/** Traces one packet through a node: the kernel's path (kernel-order.ts), hook by hook, with routing between. */
+import { addressEquals } from "../model/address.js";
+import { rulesetOf } from "../model/node.js";
+import { TABLES, type TableName } from "../model/netfilter.js";
+import { HOOK_TABLES, NAT_MANIP, PATHS, type Stage } from "./kernel-order.js";
+import { DEFAULT_LIMITS, traverseTable, type Limits, type TraverseContext } from "./netfilter.js";
+import type { NodeFacts } from "./node-facts.js";
+import { routeFlow } from "./routing.js";
+import type { Assumption, Hook, Outcome, PacketInput, PathKind, TraceResult } from "./types.js";
+import { fork, type World } from "./world.js";
+
+/** A packet with no arrival interface is one the node generates. */
+export function pathOf(packet: PacketInput): PathKind {
+  return packet.iif === null ? "output" : "forward";
+}
+
+function startWorld(packet: PacketInput): World {
+  return {
+    src: packet.src, dst: packet.dst, sport: packet.sport, dport: packet.dport, proto: packet.proto,
+    origSrc: packet.src, origDst: packet.dst, origSport: packet.sport, origDport: packet.dport,
+    iif: packet.iif, oif: null, mark: packet.mark, ctmark: packet.ctmark, ctstate: packet.ctstate,
+    tracked: true, snat: null, snatRule: null, dnat: null, dnatRule: null, natDone: { src: false, dst: false },
+    route: null, probability: 1, assumptions: [], steps: [], verdict: null, decidedBy: null,
+  };
+}
+
+export function evaluate(facts: NodeFacts, packet: PacketInput, limits: Limits = DEFAULT_LIMITS): TraceResult {
+  const family = packet.dst.family;
+  const ruleset = rulesetOf(facts.node, family);
+  const ctx: TraverseContext = { facts, ruleset, limits, assume: packet.assume, budget: { worlds: 1 } };
+  const path = pathOf(packet);
+  const usedTables = new Set<TableName>(Object.values(HOOK_TABLES).flat());
+  const missingTables = TABLES.filter((t) => usedTables.has(t) && !ruleset?.tables.has(t));
+  const first = startWorld(packet);
+  const base: Assumption[] = [];
+  if (facts.defaultRules(family)) base.push({ type: "default-rules", family });
+  for (const t of missingTables) if (t !== "security") base.push({ type: "missing-table", table: t });
+  if (packet.ctstate !== "NEW") base.push({ type: "not-new", ctstate: packet.ctstate });
+  first.assumptions.push(...base);
+
+  let truncated = false;
+  const finished: World[] = [];
+  const run = (world: World, stages: readonly Stage[]): void => {
+    let worlds = [world];
+    for (const [i, stage] of stages.entries()) {
+      const next: World[] = [];
+      for (const w of worlds) {
+        if (w.verdict !== null) { finished.push(w); continue; }
+        if (stage.type === "hook") next.push(...runHook(ctx, stage.hook, w, () => (truncated = true)));
+        else if (stage.type === "route") next.push(...runRoute(facts, w, stage.reroute, path));
+        else {
+          const rest = stages.slice(i + 1);
+          const local = w.route?.type === "local";
+          run(w, [...(local ? stage.local : stage.remote), ...rest]);
+        }
+      }
+      if (stage.type === "branch") return;
+      worlds = next;
+    }
+    for (const w of worlds) {
+      if (w.verdict === null) {
+        const local = w.route?.type === "local";
+        w.verdict = local ? "delivered-locally" : path === "forward" ? "forwarded" : "sent";
+      }
+      finished.push(w);
+    }
+  };
+  run(first, PATHS[path]);
+
+  return {
+    packet,
+    path,
+    outcomes: finished.map(toOutcome),
+    missingTables,
+    defaultRules: facts.defaultRules(family),
+    truncated,
+  };
+}
+
+function runHook(ctx: TraverseContext, hook: Hook, world: World, onTruncate: () => void): World[] {
+  let worlds = [world];
+  const manip = NAT_MANIP[hook];
+  for (const table of HOOK_TABLES[hook]) {
+    const next: World[] = [];
+    for (const w of worlds) {
+      if (w.verdict !== null) { next.push(w); continue; }
+      if (table === "nat" && manip) {
+        // nat sees only the first packet of a tracked connection, once per kind of translation.
+        const reason = !w.tracked ? "untracked" : w.ctstate !== "NEW" ? "not-new" : w.natDone[manip] ? "already-translated" : null;
+        if (reason !== null) {
+          w.steps.push({ type: "nat-skipped", hook, reason });
+          next.push(w);
+          continue;
+        }
+        w.natDone[manip] = true;
+      }
+      const r = traverseTable(ctx, table, hook, w);
+      if (r.truncated) onTruncate();
+      next.push(...r.worlds);
+    }
+    worlds = next;
+  }
+  return worlds;
+}
+
+function runRoute(facts: NodeFacts, world: World, reroute: boolean, path: PathKind): World[] {
+  if (reroute) {
+    // ip_route_me_harder: only when OUTPUT changed the mark or the destination.
+    const before = world.route;
+    const unchanged = world.steps.every((s) => s.type !== "target" || (s.effect.type !== "mark" && s.effect.type !== "packet-mark-restored" && s.effect.type !== "dnat"));
+    if (before !== null && unchanged) return [world];
+  }
+  const decisions = routeFlow(facts, {
+    src: world.src,
+    dst: world.dst,
+    iif: path === "output" ? "lo" : world.iif ?? "lo",
+    oif: null,
+    mark: world.mark,
+    proto: world.proto,
+    sport: world.sport,
+    dport: world.dport,
+    tos: 0,
+    uid: 0,
+  });
+  return decisions.map(({ decision, share }, i) => {
+    const w = decisions.length > 1 && i > 0 ? fork(world) : world;
+    if (decisions.length > 1 && decision.type === "unicast") {
+      w.probability *= share;
+      w.assumptions.push({ type: "multipath", route: decision.route, nexthop: decision.nexthop, probability: share });
+    }
+    w.route = decision;
+    w.steps.push({ type: "route", decision, reroute });
+    if (decision.type === "unicast") w.oif = decision.dev;
+    else if (decision.type === "local") w.oif = path === "output" ? "lo" : null;
+    else {
+      w.verdict = decision.type === "blackhole" ? "dropped" : "unroutable";
+    }
+    return w;
+  });
+}
+
+function toOutcome(w: World): Outcome {
+  const leaves = w.verdict === "forwarded" || w.verdict === "sent";
+  const route = w.route;
+  return {
+    probability: w.probability,
+    assumptions: w.assumptions,
+    verdict: w.verdict ?? "dropped",
+    decidedBy: w.decidedBy,
+    final: { src: w.src, dst: w.dst, sport: w.sport, dport: w.dport },
+    snat: w.snat && !addressEquals(w.snat.from, w.snat.to) ? w.snat : w.snat,
+    snatRule: w.snatRule,
+    dnat: w.dnat,
+    dnatRule: w.dnatRule,
+    mark: w.mark,
+    ctmark: w.ctmark,
+    route,
+    egress: leaves && route?.type === "unicast" ? { interface: route.dev, gateway: route.gateway, table: route.table } : null,
+    steps: w.steps,
+  };
+}

@@ -1,0 +1,180 @@
+/**
+ * One table at one hook: rules in order, jump/goto/RETURN on a call stack, user chains falling off
+ * their end back to the caller, the built-in chain's policy as the last word. Unknowable matches
+ * fork the world; each fork carries the assumption it rests on.
+ */
+import type { Rule, Ruleset, TableName } from "../model/netfilter.js";
+import { evaluateMatch } from "./matches.js";
+import type { NodeFacts } from "./node-facts.js";
+import { applyTarget, hasNoEffect } from "./targets.js";
+import type { Hook, RuleOutcome } from "./types.js";
+import { fork, type World } from "./world.js";
+
+export interface Limits {
+  /** Steps one world may take before evaluation stops (a loop the loader missed, a pathological ruleset). */
+  maxSteps: number;
+  /** Worlds (outcomes) explored at most. */
+  maxWorlds: number;
+  /** Chain call depth at most. */
+  maxDepth: number;
+}
+
+export const DEFAULT_LIMITS: Limits = { maxSteps: 200_000, maxWorlds: 256, maxDepth: 128 };
+
+interface Frame {
+  chain: string;
+  index: number;
+}
+
+interface Pending {
+  world: World;
+  frames: Frame[];
+}
+
+export interface TraverseResult {
+  worlds: World[];
+  truncated: boolean;
+}
+
+/** Runs `hook` of `table`; returns the worlds after it (verdict set for those it dropped or rejected). */
+/** What stays the same for a whole trace. */
+export interface TraverseContext {
+  facts: NodeFacts;
+  ruleset: Ruleset | null;
+  limits: Limits;
+  /** The user's answers for unknowable conditions, by the condition's text or module name. */
+  assume: Record<string, boolean>;
+  /** Forks made so far, across the whole trace. */
+  budget: { worlds: number };
+}
+
+export function traverseTable(ctx: TraverseContext, tableName: TableName, hook: Hook, start: World): TraverseResult {
+  const { facts, ruleset, limits } = ctx;
+  const table = ruleset?.tables.get(tableName);
+  start.steps.push({ type: "hook", hook, table: tableName, present: table !== undefined });
+  const chain0 = table?.chains.get(hook);
+  if (!table || !chain0) return { worlds: [start], truncated: false };
+
+  const done: World[] = [];
+  let truncated = false;
+  const queue: Pending[] = [{ world: start, frames: [{ chain: hook, index: 0 }] }];
+  while (queue.length > 0) {
+    const { world, frames } = queue.pop() as Pending;
+    let steps = 0;
+    for (;;) {
+      if (++steps > limits.maxSteps || frames.length > limits.maxDepth) {
+        world.steps.push({ type: "limit", what: "steps" });
+        truncated = true;
+        done.push(world);
+        break;
+      }
+      const frame = frames[frames.length - 1] as Frame;
+      const chain = table.chains.get(frame.chain);
+      const depth = frames.length - 1;
+      const rule = chain?.rules[frame.index];
+      if (!chain || rule === undefined) {
+        // End of chain: a user chain returns to its caller; a built-in one applies its policy.
+        if (frames.length > 1 && chain && !chain.builtin) {
+          world.steps.push({ type: "return", chain: frame.chain, table: tableName, fellOff: true, depth });
+          frames.pop();
+          continue;
+        }
+        const policy = table.chains.get(hook)?.policy ?? "ACCEPT";
+        world.steps.push({ type: "policy", table: tableName, chain: hook, policy, depth: 0 });
+        if (policy === "DROP") {
+          world.verdict = "dropped";
+          world.decidedBy = { policy: "DROP", table: tableName, chain: hook };
+        }
+        done.push(world);
+        break;
+      }
+      frame.index++;
+      const outcome = matchRule(ctx, rule, world, hook, queue, frames);
+      if (outcome === "forked-out") truncated = true;
+      world.steps.push({ type: "rule", rule, outcome: outcome === "forked-out" ? { matched: false, failedMatch: -1 } : outcome, depth });
+      if (outcome === "forked-out" || !outcome.matched || rule.target === null) continue;
+
+      const { flow, effect } = applyTarget(rule.target, { world, hook, facts, rule });
+      world.steps.push({ type: "target", rule, target: rule.target, effect, depth });
+      if (flow.type === "continue") continue;
+      if (flow.type === "jump" || flow.type === "goto") {
+        if (flow.type === "goto") frames.pop();
+        frames.push({ chain: flow.chain, index: 0 });
+        continue;
+      }
+      if (flow.type === "return") {
+        if (frames.length > 1) {
+          world.steps.push({ type: "return", chain: frame.chain, table: tableName, fellOff: false, depth });
+          frames.pop();
+          continue;
+        }
+        // RETURN in a built-in chain: its policy decides.
+        frames[0] = { chain: hook, index: Number.MAX_SAFE_INTEGER };
+        continue;
+      }
+      if (flow.type === "drop" || flow.type === "reject") {
+        world.verdict = flow.type === "drop" ? "dropped" : "rejected";
+        world.decidedBy = rule;
+      }
+      done.push(world);
+      break;
+    }
+  }
+  return { worlds: done, truncated };
+}
+
+/**
+ * Evaluates a rule's matches in order. When one cannot be known, the world forks: the copy that
+ * assumes "no" is queued to continue after this rule; this world assumes "yes" and goes on.
+ */
+function matchRule(
+  ctx: TraverseContext,
+  rule: Rule,
+  world: World,
+  hook: Hook,
+  queue: Pending[],
+  frames: Frame[],
+): RuleOutcome | "forked-out" {
+  const { facts, limits, budget } = ctx;
+  for (let i = 0; i < rule.matches.length; i++) {
+    const m = rule.matches[i];
+    if (m === undefined) continue;
+    const answer = evaluateMatch(m, { world, hook, facts });
+    if (answer === true) continue;
+    if (answer === false) return { matched: false, failedMatch: i };
+    // Unknowable, but the rule changes nothing either way: no need to fork.
+    if (hasNoEffect(rule.target)) return { matched: false, failedMatch: i };
+    if ("opaque" in answer && m.type === "opaque") {
+      const given = ctx.assume[m.what] ?? ctx.assume[m.module] ?? null;
+      if (given !== null) {
+        world.assumptions.push({ type: "opaque", rule, match: m, matched: given, given: true });
+        if (given) continue;
+        return { matched: false, failedMatch: i };
+      }
+    }
+    const p = "random" in answer ? answer.random : 0.5;
+    if (budget.worlds >= limits.maxWorlds) {
+      world.steps.push({ type: "limit", what: "outcomes" });
+      return "forked-out";
+    }
+    budget.worlds++;
+    const other = fork(world);
+    const otherFrames = frames.map((f) => ({ ...f }));
+    if ("random" in answer) {
+      other.probability *= 1 - p;
+      other.assumptions.push({ type: "random", rule, matched: false, probability: 1 - p });
+      world.probability *= p;
+      world.assumptions.push({ type: "random", rule, matched: true, probability: p });
+    } else if (m.type === "opaque") {
+      other.assumptions.push({ type: "opaque", rule, match: m, matched: false, given: false });
+      world.assumptions.push({ type: "opaque", rule, match: m, matched: true, given: false });
+    } else {
+      const what = { type: "opaque" as const, module: m.type, what: `${m.type} condition` };
+      other.assumptions.push({ type: "opaque", rule, match: what, matched: false, given: false });
+      world.assumptions.push({ type: "opaque", rule, match: what, matched: true, given: false });
+    }
+    other.steps.push({ type: "rule", rule, outcome: { matched: false, failedMatch: i }, depth: frames.length - 1 });
+    queue.push({ world: other, frames: otherFrames });
+  }
+  return { matched: true };
+}

@@ -1,0 +1,163 @@
+/** What each target does to the packet and the traversal. One handler per target type. */
+import { prefixContains, type IpAddr } from "../model/address.js";
+import type { Rule, Target } from "../model/netfilter.js";
+import type { NodeFacts } from "./node-facts.js";
+import type { Hook, TargetEffect } from "./types.js";
+import type { World } from "./world.js";
+
+/** What the traversal does next. */
+export type Flow =
+  | { type: "continue" }
+  | { type: "accept" }
+  | { type: "drop" }
+  | { type: "reject" }
+  | { type: "return" }
+  | { type: "jump"; chain: string }
+  | { type: "goto"; chain: string };
+
+export interface TargetContext {
+  world: World;
+  hook: Hook;
+  facts: NodeFacts;
+  rule: Rule;
+}
+
+type Result = { flow: Flow; effect: TargetEffect };
+
+const NONE: TargetEffect = { type: "none" };
+const go = (flow: Flow, effect: TargetEffect = NONE): Result => ({ flow, effect });
+
+/**
+ * inet_select_addr(dev, nexthop, RT_SCOPE_UNIVERSE), which MASQUERADE uses: the device's first
+ * primary global address in the nexthop's subnet, else its first primary global address, else the
+ * first global address of any device in ifindex order.
+ */
+export function masqueradeSource(facts: NodeFacts, dev: string | null, nexthop: IpAddr): IpAddr | null {
+  const iface = dev === null ? null : facts.interface(dev);
+  let first: IpAddr | null = null;
+  for (const a of iface?.addresses ?? []) {
+    if (a.address.family !== nexthop.family || a.secondary || a.scope !== "global") continue;
+    const prefix = { family: a.address.family, value: a.address.value, len: a.prefixLen };
+    const net = { ...prefix, value: prefix.value & maskBits(prefix.family, prefix.len) };
+    if (prefixContains(net, nexthop)) return a.address;
+    first ??= a.address;
+  }
+  if (first) return first;
+  for (const other of facts.interfacesInOrder()) {
+    for (const a of other.addresses) {
+      if (a.address.family === nexthop.family && a.scope === "global") return a.address;
+    }
+  }
+  return null;
+}
+
+function maskBits(family: 4 | 6, len: number): bigint {
+  const width = family === 4 ? 32 : 128;
+  return len === 0 ? 0n : ((1n << BigInt(len)) - 1n) << BigInt(width - len);
+}
+
+/** REDIRECT sends to the arriving interface's primary address (127.0.0.1 / ::1 for local packets). */
+function redirectAddress(facts: NodeFacts, world: World): IpAddr | null {
+  if (world.iif === null) return { family: world.dst.family, value: world.dst.family === 4 ? 0x7f000001n : 1n };
+  const iface = facts.interface(world.iif);
+  const a = iface?.addresses.find((x) => x.address.family === world.dst.family && !x.secondary);
+  return a?.address ?? null;
+}
+
+type Handlers = { [K in Target["type"]]: (t: Extract<Target, { type: K }>, c: TargetContext) => Result };
+
+const HANDLERS: Handlers = {
+  accept: () => go({ type: "accept" }),
+  drop: () => go({ type: "drop" }),
+  reject: () => go({ type: "reject" }),
+  return: () => go({ type: "return" }),
+  jump: (t) => go({ type: "jump", chain: t.chain }),
+  goto: (t) => go({ type: "goto", chain: t.chain }),
+  snat: (t, { world, rule }) => {
+    const to = t.to.addrLo ?? world.src;
+    const effect: TargetEffect = { type: "snat", from: world.src, to, masquerade: false, portChanged: t.randomFully || t.random || t.to.ports !== null, via: null };
+    world.src = to;
+    if (t.to.ports) world.sport = t.to.ports.lo;
+    world.snat = effect;
+    world.snatRule = rule;
+    return go({ type: "accept" }, effect);
+  },
+  masquerade: (t, { world, facts, rule }) => {
+    const route = world.route;
+    const dev = route?.type === "unicast" ? route.dev : world.oif;
+    const nexthop = route?.type === "unicast" && route.gateway ? route.gateway : world.dst;
+    const to = masqueradeSource(facts, dev, nexthop);
+    if (to === null) return go({ type: "drop" });
+    const effect: TargetEffect = { type: "snat", from: world.src, to, masquerade: true, portChanged: t.randomFully || t.random || t.ports !== null, via: dev };
+    world.src = to;
+    if (t.ports) world.sport = t.ports.lo;
+    world.snat = effect;
+    world.snatRule = rule;
+    return go({ type: "accept" }, effect);
+  },
+  dnat: (t, { world, rule }) => {
+    const to = t.to.addrLo ?? world.dst;
+    const port = t.to.ports?.lo ?? null;
+    const effect: TargetEffect = { type: "dnat", from: world.dst, to, port, redirect: false };
+    world.dst = to;
+    if (port !== null) world.dport = port;
+    world.dnat = effect;
+    world.dnatRule = rule;
+    return go({ type: "accept" }, effect);
+  },
+  redirect: (t, { world, facts, rule }) => {
+    const to = redirectAddress(facts, world);
+    // The kernel drops a REDIRECTed packet when the arriving interface has no address.
+    if (to === null) return go({ type: "drop" });
+    const port = t.ports?.lo ?? null;
+    const effect: TargetEffect = { type: "dnat", from: world.dst, to, port, redirect: true };
+    world.dst = to;
+    if (port !== null) world.dport = port;
+    world.dnat = effect;
+    world.dnatRule = rule;
+    return go({ type: "accept" }, effect);
+  },
+  mark: (t, { world }) => {
+    const before = world.mark;
+    world.mark = ((world.mark & ~t.mask) ^ t.value) >>> 0;
+    return go({ type: "continue" }, { type: "mark", before, after: world.mark });
+  },
+  "connmark-set": (t, { world }) => {
+    if (!world.tracked) return go({ type: "continue" });
+    const before = world.ctmark;
+    world.ctmark = ((world.ctmark & ~t.mask) ^ t.value) >>> 0;
+    return go({ type: "continue" }, { type: "connmark", before, after: world.ctmark });
+  },
+  "connmark-save": (t, { world }) => {
+    if (!world.tracked) return go({ type: "continue" });
+    const before = world.ctmark;
+    world.ctmark = ((world.ctmark & ~t.ctmask) ^ (world.mark & t.nfmask)) >>> 0;
+    return go({ type: "continue" }, { type: "connmark", before, after: world.ctmark });
+  },
+  "connmark-restore": (t, { world }) => {
+    if (!world.tracked) return go({ type: "continue" });
+    const before = world.mark;
+    world.mark = ((world.mark & ~t.nfmask) ^ (world.ctmark & t.ctmask)) >>> 0;
+    return go({ type: "continue" }, { type: "packet-mark-restored", before, after: world.mark });
+  },
+  notrack: (_t, { world }) => {
+    world.tracked = false;
+    return go({ type: "continue" }, { type: "notrack" });
+  },
+  tproxy: (t, { world }) => {
+    const before = world.mark;
+    world.mark = ((world.mark & ~t.mask) ^ t.value) >>> 0;
+    return go({ type: "accept" }, { type: "mark", before, after: world.mark });
+  },
+  continue: () => go({ type: "continue" }),
+  unknown: () => go({ type: "continue" }),
+};
+
+export function applyTarget(target: Target, ctx: TargetContext): Result {
+  return (HANDLERS[target.type] as (t: Target, c: TargetContext) => Result)(target, ctx);
+}
+
+/** Targets whose effect does not depend on whether their rule matched an unknowable condition. */
+export function hasNoEffect(target: Target | null): boolean {
+  return target === null || target.type === "continue";
+}

@@ -1,0 +1,7 @@
+/** Text from a dump is data: before it reaches a terminal, control characters and bidi overrides become visible escapes. */
+// C0 (but tab), DEL, C1, and the bidi embedding/override/isolate controls.
+const UNSAFE = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
+
+export function sanitize(text: string): string {
+  return text.replace(UNSAFE, (c) => `\\x{${c.codePointAt(0)?.toString(16) ?? "?"}}`);
+}

@@ -1,0 +1,131 @@
+/** The plain-words answer: why the source was (not) translated, why this egress, and what would change it. */
+import { addressEquals, formatAddress, formatPrefix, prefixContains } from "../model/address.js";
+import type { Rule } from "../model/netfilter.js";
+import { cniFacts, type CniFacts, type CniLayout } from "../eval/cni-layout.js";
+import { eniOf, type EniInfo } from "../eval/eni.js";
+import type { NodeFacts } from "../eval/node-facts.js";
+import type { Outcome, TraceResult, TraceStep } from "../eval/types.js";
+import { describeMatch, hexMark, ipRuleText, ruleComment, rulePlace, routeText } from "./describe.js";
+import { rulesetOf } from "../model/node.js";
+
+export const LAYOUT_NAMES: Record<CniLayout, string> = {
+  "single-chain": "Amazon VPC CNI, single AWS-SNAT-CHAIN-0 layout (v1.16.1 and later)",
+  chained: "Amazon VPC CNI, chained AWS-SNAT-CHAIN-0 → -1 → … layout (v1.3 to v1.16.0)",
+  legacy: "Amazon VPC CNI, single POSTROUTING SNAT rule (v1.0 to v1.2)",
+  "external-snat": "Amazon VPC CNI with AWS_VPC_K8S_CNI_EXTERNALSNAT=true (no SNAT rules)",
+  none: "no Amazon VPC CNI SNAT rules found",
+};
+
+function isCniRule(rule: Rule): boolean {
+  return rule.chain.startsWith("AWS-SNAT-CHAIN") || /AWS, SNAT/.test(ruleComment(rule) ?? "");
+}
+
+function ruleSteps(o: Outcome): Extract<TraceStep, { type: "rule" }>[] {
+  return o.steps.filter((s): s is Extract<TraceStep, { type: "rule" }> => s.type === "rule");
+}
+
+export function eniWords(e: EniInfo): string {
+  const id = e.eniId ? `${e.eniId}, ` : "";
+  switch (e.role) {
+    case "primary-eni": return `${e.interface} (${id}primary ENI, device 0)`;
+    case "secondary-eni": return `${e.interface} (${id}secondary ENI, device ${e.deviceNumber ?? "?"})`;
+    case "branch-eni": return `${e.interface} (branch ENI, VLAN ${e.vlanId ?? "?"})`;
+    case "pod-veth": return `${e.interface} (pod veth${e.podIps.length ? ` of ${e.podIps.join(", ")}` : ""})`;
+    default: return e.interface;
+  }
+}
+
+function snatWords(o: Outcome, cni: CniFacts, result: TraceResult): string[] {
+  const out: string[] = [];
+  const dst = o.final.dst;
+  const dstText = formatAddress(dst);
+  const s = o.snat;
+  if (s && !addressEquals(s.from, s.to) && o.snatRule) {
+    const rule = o.snatRule;
+    if (s.masquerade && rule.chain === "KUBE-POSTROUTING") {
+      const marker = ruleSteps(o).find((st) => st.outcome.matched && st.rule.chain === "KUBE-MARK-MASQ");
+      const caller = o.steps.findLast((st, i) => st.type === "rule" && st.outcome.matched && st.rule.target?.type === "jump" && st.rule.target.chain === "KUBE-MARK-MASQ" && i >= 0);
+      out.push(`SNAT: yes, masqueraded by kube-proxy, not by the CNI: ${caller && caller.type === "rule" ? rulePlace(caller.rule) : marker ? rulePlace(marker.rule) : "a KUBE-MARK-MASQ rule"} set mark 0x4000, so ${rulePlace(rule)} MASQUERADEs it to ${formatAddress(s.to)}, the address of ${s.via ?? "the egress interface"}. That ends POSTROUTING, so AWS-SNAT-CHAIN-0 never sees this packet.`);
+      out.push(`To change it: kube-proxy masquerades service traffic it cannot tell comes from the cluster (hairpin to the pod itself, or --cluster-cidr / masqueradeAll settings); the CNI's exclusions do not help here.`);
+      return out;
+    }
+    if (isCniRule(rule)) {
+      const passed = cni.noSnat.filter((n) => !prefixContains(n.prefix, dst)).map((n) => `${formatPrefix(n.prefix, true)}${n.exclusion ? " (excluded)" : ""}`);
+      const reason = passed.length ? `${dstText} is outside ${passed.join(", ")}` : `${dstText} is not in any CIDR the CNI exempts`;
+      out.push(`SNAT: yes. ${reason}, so ${rulePlace(rule)} SNATs it to ${formatAddress(s.to)}${s.masquerade ? "" : ", the node's primary IP"}.`);
+      out.push(`To keep the pod IP: add ${dstText}/32 (or its network) to AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS, or set AWS_VPC_K8S_CNI_EXTERNALSNAT=true — then no pod is SNATed, every pod leaves by its own ENI with its own IP, and pods need a NAT gateway to reach the internet.`);
+      return out;
+    }
+    out.push(`SNAT: yes, ${formatAddress(s.from)} → ${formatAddress(s.to)} by ${rulePlace(rule)}${s.masquerade ? " (MASQUERADE: the egress interface's address)" : ""}.`);
+    return out;
+  }
+  if (s && addressEquals(s.from, s.to) && o.snatRule) {
+    out.push(`SNAT: no address change; ${rulePlace(o.snatRule)} rewrote only the source port.`);
+  }
+  if (result.packet.ctstate !== "NEW") {
+    out.push(`SNAT: not decided here: the connection is ${result.packet.ctstate}, and nat rules only see a connection's first packet.`);
+    return out;
+  }
+  const returned = ruleSteps(o).find((st) => st.outcome.matched && isCniRule(st.rule) && (st.rule.target?.type === "return" || st.rule.target?.type === "jump"));
+  const exempt = cni.noSnat.find((n) => prefixContains(n.prefix, dst));
+  if (exempt && returned) {
+    out.push(`SNAT: no. ${dstText} is inside ${formatPrefix(exempt.prefix, true)}, ${exempt.exclusion ? "excluded by AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS" : "a VPC CIDR"} (${rulePlace(exempt.rule)}), so the CNI keeps the pod IP.`);
+    if (exempt.exclusion) out.push(`To SNAT it instead: remove ${formatPrefix(exempt.prefix, true)} from AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS.`);
+    return out;
+  }
+  const snatTry = cni.snatRule && ruleSteps(o).find((st) => st.rule === cni.snatRule);
+  if (snatTry && !snatTry.outcome.matched) {
+    const failed = cni.snatRule?.matches[snatTry.outcome.failedMatch];
+    out.push(`SNAT: no. ${rulePlace(snatTry.rule)} did not match: ${failed ? describeMatch(failed) : "a condition"} is false for this packet.`);
+    return out;
+  }
+  if (!s) {
+    if (cni.layout === "external-snat") out.push("SNAT: no. The CNI writes no SNAT rule (AWS_VPC_K8S_CNI_EXTERNALSNAT=true): the pod IP leaves as is, and a NAT gateway must translate it.");
+    else if (o.egress) out.push("SNAT: no. No nat rule translated the source.");
+  }
+  return out;
+}
+
+function egressWords(o: Outcome, facts: NodeFacts): string[] {
+  const r = o.route;
+  if (!r) return [];
+  const out: string[] = [];
+  if (r.type === "unicast" && o.egress) {
+    const via = r.gateway ? ` via ${formatAddress(r.gateway)}` : "";
+    const rule = r.rule ? `ip rule ${ipRuleText(r.rule)}` : "the default rules";
+    out.push(`Egress: ${eniWords(eniOf(facts, r.dev))}${via}, route ${routeText(r.route)} in table ${r.table}, chosen by ${rule}.`);
+    const fw = r.rule?.fwmark;
+    if (fw) {
+      const setter = o.steps.findLast((s) => s.type === "target" && (s.effect.type === "mark" || s.effect.type === "packet-mark-restored"));
+      if (setter && setter.type === "target") out.push(`The mark ${hexMark(o.mark)} that ip rule matched was set by ${rulePlace(setter.rule)}.`);
+    }
+    const skipped = r.checked.filter((c) => !c.applied && c.rule && c.failed && c.rule.priority > 0 && c.failed !== "iif").slice(-2);
+    for (const c of skipped) if (c.rule) out.push(`ip rule ${ipRuleText(c.rule)} did not apply (${c.failed}).`);
+  } else if (r.type === "local") {
+    out.push(`Delivered to the node itself: ${formatAddress(o.final.dst)} is local (table ${r.table}).`);
+  } else {
+    out.push(`Routing: ${r.type}${r.rule ? ` by ip rule ${ipRuleText(r.rule)}` : " (no rule or route matched)"}.`);
+  }
+  return out;
+}
+
+export function explainOutcome(o: Outcome, result: TraceResult, facts: NodeFacts): string {
+  const cni = cniFacts(rulesetOf(facts.node, result.packet.dst.family));
+  const lines: string[] = [];
+  if (o.verdict === "dropped" || o.verdict === "rejected") {
+    const d = o.decidedBy;
+    if (d && "policy" in d) lines.push(`${o.verdict === "dropped" ? "Dropped" : "Rejected"} by the DROP policy of ${d.table} ${d.chain}.`);
+    else if (d) lines.push(`${o.verdict === "dropped" ? "Dropped" : "Rejected"} by ${rulePlace(d)}.`);
+    else lines.push(`Dropped${o.route && o.route.type !== "unicast" && o.route.type !== "local" ? ` (${o.route.type} route)` : ""}.`);
+  }
+  if (o.dnat && o.dnatRule) {
+    lines.push(`DNAT: ${formatAddress(o.dnat.from)} → ${formatAddress(o.dnat.to)}${o.dnat.port !== null ? `:${o.dnat.port}` : ""} by ${rulePlace(o.dnatRule)}${o.dnat.redirect ? " (REDIRECT)" : ""}.`);
+  }
+  if (o.verdict !== "dropped" && o.verdict !== "rejected") lines.push(...snatWords(o, cni, result));
+  lines.push(...egressWords(o, facts));
+  if (cni.layout !== "none") lines.push(`Layout: ${LAYOUT_NAMES[cni.layout]}${cni.typoComment ? ", with the \"AWS SNAT CHAN\" comment of releases before v1.6" : ""}.`);
+  if (cni.snatRule && !cni.connmarkRules && cni.layout !== "external-snat") {
+    lines.push("Note: the SNAT chain is present but no connmark rules are: on v1.23+ with nf_tables they live in an nft table iptables-save does not show, so the 0x80 mark state is unknown.");
+  }
+  return lines.join("\n");
+}

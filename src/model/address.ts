@@ -1,0 +1,134 @@
+/**
+ * Addresses and prefixes in the compact numeric form the evaluator works on. ip-num validates and
+ * parses text at the boundary; after that, matching is bigint arithmetic.
+ */
+import { IPv4, IPv6, Validator } from "ip-num";
+
+export type Family = 4 | 6;
+
+export interface IpAddr {
+  family: Family;
+  value: bigint;
+}
+
+/** A network prefix; `value` has the host bits cleared, as the kernel stores it. */
+export interface Prefix {
+  family: Family;
+  value: bigint;
+  len: number;
+}
+
+const WIDTH: Record<Family, number> = { 4: 32, 6: 128 };
+
+export function familyOf(text: string): Family | null {
+  if (Validator.isValidIPv4String(text)[0]) return 4;
+  if (Validator.isValidIPv6String(text)[0]) return 6;
+  return null;
+}
+
+/** Parses a bare address; returns a reason when it is not one. */
+export function parseAddress(text: string): IpAddr | { error: string } {
+  const family = familyOf(text);
+  if (family === 4) return { family, value: IPv4.fromString(text).getValue() };
+  if (family === 6) return { family, value: IPv6.fromString(text).getValue() };
+  return { error: `"${text}" is not an IPv4 or IPv6 address` };
+}
+
+/** Parses `addr`, `addr/len` or `addr/dotted-mask` (iptables accepts masks). */
+export function parsePrefix(text: string): Prefix | { error: string } {
+  const slash = text.indexOf("/");
+  const addrText = slash < 0 ? text : text.slice(0, slash);
+  const addr = parseAddress(addrText);
+  if ("error" in addr) return addr;
+  const width = WIDTH[addr.family];
+  let len = width;
+  if (slash >= 0) {
+    const lenText = text.slice(slash + 1);
+    if (/^\d{1,3}$/.test(lenText)) {
+      len = Number(lenText);
+      if (len > width) return { error: `prefix length ${len} is larger than ${width} in "${text}"` };
+    } else if (addr.family === 4 && familyOf(lenText) === 4) {
+      const mask = IPv4.fromString(lenText).getValue();
+      const maskLen = contiguousMaskLength(mask, 32);
+      if (maskLen === null) return { error: `mask ${lenText} is not contiguous in "${text}"` };
+      len = maskLen;
+    } else {
+      return { error: `"${lenText}" is not a prefix length in "${text}"` };
+    }
+  }
+  return { family: addr.family, value: addr.value & maskOf(addr.family, len), len };
+}
+
+export function isError<T extends object>(v: T | { error: string }): v is { error: string } {
+  return "error" in v;
+}
+
+function contiguousMaskLength(mask: bigint, width: number): number | null {
+  for (let len = 0; len <= width; len++) {
+    if (maskOf(width === 32 ? 4 : 6, len) === mask) return len;
+  }
+  return null;
+}
+
+const MASKS = new Map<string, bigint>();
+export function maskOf(family: Family, len: number): bigint {
+  const key = `${family}/${len}`;
+  let mask = MASKS.get(key);
+  if (mask === undefined) {
+    const width = BigInt(WIDTH[family]);
+    mask = ((1n << BigInt(len)) - 1n) << (width - BigInt(len));
+    MASKS.set(key, mask);
+  }
+  return mask;
+}
+
+export function prefixContains(prefix: Prefix, addr: IpAddr): boolean {
+  return prefix.family === addr.family && (addr.value & maskOf(prefix.family, prefix.len)) === prefix.value;
+}
+
+/** True when every address of `inner` is inside `outer`. */
+export function prefixCovers(outer: Prefix, inner: Prefix): boolean {
+  return outer.family === inner.family && outer.len <= inner.len &&
+    (inner.value & maskOf(outer.family, outer.len)) === outer.value;
+}
+
+export function hostPrefix(addr: IpAddr): Prefix {
+  return { family: addr.family, value: addr.value, len: WIDTH[addr.family] };
+}
+
+export function anyPrefix(family: Family): Prefix {
+  return { family, value: 0n, len: 0 };
+}
+
+export function formatAddress(addr: IpAddr): string {
+  return addr.family === 4
+    ? IPv4.fromNumber(addr.value).toString()
+    : compressIPv6(IPv6.fromBigInt(addr.value).toString());
+}
+
+/** Formats as `ip` prints: a host prefix without `/32`, others with their length. */
+export function formatPrefix(prefix: Prefix, alwaysLength = false): string {
+  const addr = formatAddress(prefix);
+  return !alwaysLength && prefix.len === WIDTH[prefix.family] ? addr : `${addr}/${prefix.len}`;
+}
+
+export function addressEquals(a: IpAddr, b: IpAddr): boolean {
+  return a.family === b.family && a.value === b.value;
+}
+
+function compressIPv6(full: string): string {
+  const groups = full.split(":").map((g) => g.replace(/^0+(?=.)/, ""));
+  let bestStart = -1;
+  let bestLen = 0;
+  for (let i = 0; i < groups.length; ) {
+    if (groups[i] !== "0") { i++; continue; }
+    let j = i;
+    while (j < groups.length && groups[j] === "0") j++;
+    if (j - i > bestLen && j - i > 1) { bestStart = i; bestLen = j - i; }
+    i = j;
+  }
+  if (bestStart < 0) return groups.join(":");
+  const head = groups.slice(0, bestStart).join(":");
+  const tail = groups.slice(bestStart + bestLen).join(":");
+  return `${head}::${tail}`;
+}

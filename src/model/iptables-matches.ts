@@ -1,0 +1,287 @@
+/**
+ * Lowering of match modules (`-m NAME --opt …`) to typed matches, one handler per module. A module
+ * whose meaning cannot be decided from a dump lowers to an `opaque` match; unknown modules too,
+ * with a warning.
+ */
+import type { Family } from "./address.js";
+import type { IptExtOption, IptMatchModule } from "../parse/iptables-syntax.js";
+import type { CtState, Match } from "./netfilter.js";
+import {
+  parseFamilyAddress, parseFamilyPrefix, parseIcmpType, parseMarkMask, parseNumber, parsePortRange,
+  parseProtocol, type Parsed,
+} from "./iptables-values.js";
+import type { Range } from "./routing.js";
+
+export interface LowerContext {
+  family: Family;
+  /** Reports a problem at a column of the current line. */
+  report(column: number, severity: "error" | "warning" | "info", message: string): void;
+}
+
+type OptionHandler = (opt: IptExtOption, ctx: LowerContext, negated: boolean) => Match | Match[] | null;
+
+interface ModuleSpec {
+  /** Option name → handler; each returns the match it adds (or null after reporting a problem). */
+  options: Record<string, OptionHandler>;
+  /** Post-processing of the module's matches as a whole (e.g. addrtype's combined form). */
+  finish?: (matches: Match[], module: IptMatchModule, ctx: LowerContext) => Match[];
+}
+
+function value(opt: IptExtOption, ctx: LowerContext, count = 1): string[] | null {
+  if (opt.values.length !== count) {
+    ctx.report(opt.column, "error", `--${opt.name} takes ${count} value${count === 1 ? "" : "s"}, found ${opt.values.length}`);
+    return null;
+  }
+  return opt.values.map((v) => v.text);
+}
+
+function checked<T>(parsed: Parsed<T>, opt: IptExtOption, ctx: LowerContext): T | null {
+  if ("error" in parsed) {
+    ctx.report(opt.values[0]?.column ?? opt.column, "error", `--${opt.name}: ${parsed.error}`);
+    return null;
+  }
+  return parsed.value;
+}
+
+function single<T>(opt: IptExtOption, ctx: LowerContext, parse: (s: string) => Parsed<T>): T | null {
+  const v = value(opt, ctx);
+  return v === null ? null : checked(parse(v[0] ?? ""), opt, ctx);
+}
+
+const port = (which: "src" | "dst"): OptionHandler => (opt, ctx, negated) => {
+  const range = single(opt, ctx, (s) => parsePortRange(s));
+  return range && { type: "port", which, range, negated };
+};
+
+const noOp: OptionHandler = () => null;
+
+const opaque = (module: string, what: (o: IptExtOption) => string): OptionHandler =>
+  (opt) => ({ type: "opaque", module, what: what(opt) });
+
+function opaqueModule(module: string, names: string[], what: (o: IptExtOption) => string): ModuleSpec {
+  return { options: Object.fromEntries(names.map((n) => [n, opaque(module, what)])) };
+}
+
+const CT_STATES: readonly CtState[] = ["NEW", "ESTABLISHED", "RELATED", "INVALID", "UNTRACKED", "SNAT", "DNAT"];
+
+const ctstate: OptionHandler = (opt, ctx, negated) => {
+  const v = value(opt, ctx);
+  if (v === null) return null;
+  const states: CtState[] = [];
+  for (const s of (v[0] ?? "").split(",")) {
+    if ((CT_STATES as readonly string[]).includes(s)) states.push(s as CtState);
+    else ctx.report(opt.values[0]?.column ?? opt.column, "error", `--${opt.name}: unknown state "${s}" (expected ${CT_STATES.join(", ")})`);
+  }
+  return { type: "ctstate", states, negated };
+};
+
+const mark = (type: "mark" | "connmark"): OptionHandler => (opt, ctx, negated) => {
+  const m = single(opt, ctx, parseMarkMask);
+  return m && { type, value: m.value, mask: m.mask, negated };
+};
+
+const addrtypeSide = (side: "src" | "dst"): OptionHandler => (opt, ctx, negated) => {
+  const v = value(opt, ctx);
+  if (v === null) return null;
+  const types = (v[0] ?? "").split(",").map((t) => t.toUpperCase());
+  return {
+    type: "addrtype",
+    src: side === "src" ? { types, negated } : null,
+    dst: side === "dst" ? { types, negated } : null,
+    limitIfaceIn: false,
+    limitIfaceOut: false,
+  };
+};
+
+const PKT_TYPES = ["unicast", "broadcast", "multicast"] as const;
+
+const MODULES: Record<string, ModuleSpec> = {
+  comment: { options: { comment: (opt, ctx) => { const v = value(opt, ctx); return v && { type: "comment", text: v[0] ?? "" }; } } },
+  tcp: {
+    options: {
+      sport: port("src"), "source-port": port("src"), dport: port("dst"), "destination-port": port("dst"),
+      "tcp-flags": (opt, ctx, negated) => {
+        const v = value(opt, ctx, 2);
+        return v && { type: "tcpflags", mask: (v[0] ?? "").split(","), comp: (v[1] ?? "").split(","), negated };
+      },
+      syn: (_o, _c, negated) => ({ type: "tcpflags", mask: ["SYN", "RST", "ACK", "FIN"], comp: ["SYN"], negated }),
+      "tcp-option": opaque("tcp", (o) => `TCP option ${o.values[0]?.text ?? ""} present`),
+    },
+  },
+  udp: { options: { sport: port("src"), "source-port": port("src"), dport: port("dst"), "destination-port": port("dst") } },
+  sctp: { options: { sport: port("src"), "source-port": port("src"), dport: port("dst"), "destination-port": port("dst"), "chunk-types": opaque("sctp", () => "SCTP chunk types") } },
+  icmp: {
+    options: {
+      "icmp-type": (opt, ctx, negated) => {
+        const t = single(opt, ctx, (s) => parseIcmpType(s, 4));
+        return t && { type: "icmp", icmpType: t.icmpType, code: t.code, family: 4, negated };
+      },
+    },
+  },
+  icmp6: {
+    options: {
+      "icmpv6-type": (opt, ctx, negated) => {
+        const t = single(opt, ctx, (s) => parseIcmpType(s, 6));
+        return t && { type: "icmp", icmpType: t.icmpType, code: t.code, family: 6, negated };
+      },
+    },
+  },
+  multiport: {
+    options: Object.fromEntries(
+      ([["sports", "src"], ["source-ports", "src"], ["dports", "dst"], ["destination-ports", "dst"], ["ports", "any"]] as const).map(
+        ([name, which]) => [name, ((opt, ctx, negated) => {
+          const v = value(opt, ctx);
+          if (v === null) return null;
+          const ranges: Range[] = [];
+          for (const part of (v[0] ?? "").split(",")) {
+            const r = checked(parsePortRange(part), opt, ctx);
+            if (r) ranges.push(r);
+          }
+          return { type: "multiport", which, ranges, negated };
+        }) satisfies OptionHandler],
+      ),
+    ),
+  },
+  addrtype: {
+    options: {
+      "src-type": addrtypeSide("src"),
+      "dst-type": addrtypeSide("dst"),
+      "limit-iface-in": () => ({ type: "addrtype", src: null, dst: null, limitIfaceIn: true, limitIfaceOut: false }),
+      "limit-iface-out": () => ({ type: "addrtype", src: null, dst: null, limitIfaceIn: false, limitIfaceOut: true }),
+    },
+    // One addrtype match with all its options, as the kernel evaluates it.
+    finish: (matches) => {
+      const merged: Match = { type: "addrtype", src: null, dst: null, limitIfaceIn: false, limitIfaceOut: false };
+      for (const m of matches) {
+        if (m.type !== "addrtype") continue;
+        merged.src = m.src ?? merged.src;
+        merged.dst = m.dst ?? merged.dst;
+        merged.limitIfaceIn ||= m.limitIfaceIn;
+        merged.limitIfaceOut ||= m.limitIfaceOut;
+      }
+      return [merged];
+    },
+  },
+  mark: { options: { mark: mark("mark") } },
+  connmark: { options: { mark: mark("connmark") } },
+  state: { options: { state: ctstate } },
+  conntrack: {
+    options: {
+      ctstate,
+      ctorigsrc: (opt, ctx, negated) => { const p = single(opt, ctx, (s) => parseFamilyPrefix(s, ctx.family)); return p && { type: "ctorig", which: "src", prefix: p, negated }; },
+      ctorigdst: (opt, ctx, negated) => { const p = single(opt, ctx, (s) => parseFamilyPrefix(s, ctx.family)); return p && { type: "ctorig", which: "dst", prefix: p, negated }; },
+      ctorigsrcport: (opt, ctx, negated) => { const r = single(opt, ctx, (s) => parsePortRange(s)); return r && { type: "ctorigport", which: "src", range: r, negated }; },
+      ctorigdstport: (opt, ctx, negated) => { const r = single(opt, ctx, (s) => parsePortRange(s)); return r && { type: "ctorigport", which: "dst", range: r, negated }; },
+      ctdir: (opt, ctx) => { const v = value(opt, ctx); return v && { type: "ctdir", dir: v[0] === "REPLY" ? "REPLY" : "ORIGINAL" }; },
+      ctproto: (opt, ctx, negated) => { const p = single(opt, ctx, parseProtocol); return p === null ? null : { type: "protocol", protocol: p, name: opt.values[0]?.text ?? "", negated }; },
+      ctstatus: opaque("conntrack", (o) => `conntrack status ${o.values[0]?.text ?? ""}`),
+      ctreplsrc: opaque("conntrack", (o) => `reply source ${o.values[0]?.text ?? ""}`),
+      ctrepldst: opaque("conntrack", (o) => `reply destination ${o.values[0]?.text ?? ""}`),
+      ctreplsrcport: opaque("conntrack", (o) => `reply source port ${o.values[0]?.text ?? ""}`),
+      ctrepldstport: opaque("conntrack", (o) => `reply destination port ${o.values[0]?.text ?? ""}`),
+      ctexpire: opaque("conntrack", (o) => `conntrack expiry ${o.values[0]?.text ?? ""}`),
+    },
+  },
+  statistic: {
+    options: {
+      mode: noOp,
+      probability: (opt, ctx, negated) => {
+        const v = value(opt, ctx);
+        const p = v === null ? NaN : Number(v[0]);
+        if (!(p >= 0 && p <= 1)) { ctx.report(opt.column, "error", `--probability must be between 0 and 1`); return null; }
+        return { type: "random", probability: p, negated };
+      },
+      every: opaque("statistic", (o) => `nth packet (every ${o.values[0]?.text ?? ""})`),
+      packet: noOp,
+    },
+  },
+  iprange: {
+    options: Object.fromEntries((["src", "dst"] as const).map((which) => [`${which}-range`, ((opt, ctx, negated) => {
+      const v = value(opt, ctx);
+      if (v === null) return null;
+      const [loText, hiText] = (v[0] ?? "").split("-", 2);
+      const lo = checked(parseFamilyAddress(loText ?? "", ctx.family), opt, ctx);
+      const hi = checked(parseFamilyAddress(hiText ?? loText ?? "", ctx.family), opt, ctx);
+      return lo && hi && { type: "iprange", which, lo, hi, negated };
+    }) satisfies OptionHandler])),
+  },
+  pkttype: {
+    options: {
+      "pkt-type": (opt, ctx, negated) => {
+        const v = value(opt, ctx);
+        const t = v?.[0]?.toLowerCase();
+        if (!PKT_TYPES.includes(t as (typeof PKT_TYPES)[number])) { ctx.report(opt.column, "error", `--pkt-type expects unicast, broadcast or multicast`); return null; }
+        return { type: "pkttype", pktType: t as (typeof PKT_TYPES)[number], negated };
+      },
+    },
+  },
+  length: { options: { length: (opt, ctx, negated) => { const r = single(opt, ctx, (s) => parseRange(s)); return r && { type: "length", range: r, negated }; } } },
+  physdev: {
+    options: Object.fromEntries(["physdev-in", "physdev-out", "physdev-is-in", "physdev-is-out", "physdev-is-bridged"].map((n) => [n, ((_o, _c, negated) => ({ type: "physdev", matchesUnbridged: negated })) satisfies OptionHandler])),
+    // xt_physdev on an unbridged packet: true only when every option used is negated.
+    finish: (matches) => [{ type: "physdev", matchesUnbridged: matches.every((m) => m.type === "physdev" && m.matchesUnbridged) }],
+  },
+  nfacct: { options: { "nfacct-name": noOp } },
+  set: opaqueModule("set", ["match-set", "return-nomatch", "update-counters", "update-subcounters", "packets-eq", "packets-lt", "packets-gt", "bytes-eq", "bytes-lt", "bytes-gt"],
+    (o) => `ipset ${o.values.map((v) => v.text).join(" ")} membership`),
+  mac: opaqueModule("mac", ["mac-source"], (o) => `source MAC ${o.values[0]?.text ?? ""}`),
+  limit: opaqueModule("limit", ["limit", "limit-burst"], () => "rate limit not exceeded"),
+  hashlimit: opaqueModule("hashlimit", ["hashlimit", "hashlimit-upto", "hashlimit-above", "hashlimit-burst", "hashlimit-mode", "hashlimit-name", "hashlimit-srcmask", "hashlimit-dstmask", "hashlimit-htable-size", "hashlimit-htable-max", "hashlimit-htable-expire", "hashlimit-htable-gcinterval"], () => "hashlimit rate not exceeded"),
+  owner: opaqueModule("owner", ["uid-owner", "gid-owner", "socket-exists", "suppl-groups"], (o) => `socket owner ${o.name} ${o.values[0]?.text ?? ""}`),
+  socket: opaqueModule("socket", ["transparent", "nowildcard", "restore-skmark"], () => "a local socket exists"),
+  rpfilter: opaqueModule("rpfilter", ["loose", "validmark", "accept-local", "invert"], () => "reverse-path check passes"),
+  recent: opaqueModule("recent", ["name", "set", "rcheck", "update", "remove", "seconds", "reap", "hitcount", "rttl", "rsource", "rdest", "mask"], (o) => `recent list ${o.name}`),
+  string: opaqueModule("string", ["algo", "from", "to", "string", "hex-string", "icase"], () => "payload contains the string"),
+  u32: opaqueModule("u32", ["u32"], () => "u32 payload test"),
+  devgroup: opaqueModule("devgroup", ["src-group", "dst-group"], (o) => `interface group ${o.values[0]?.text ?? ""}`),
+  cgroup: opaqueModule("cgroup", ["path", "cgroup"], (o) => `socket cgroup ${o.values[0]?.text ?? ""}`),
+  connlimit: opaqueModule("connlimit", ["connlimit-upto", "connlimit-above", "connlimit-mask", "connlimit-saddr", "connlimit-daddr"], () => "connection count limit"),
+  connbytes: opaqueModule("connbytes", ["connbytes", "connbytes-dir", "connbytes-mode"], () => "connection byte count"),
+  helper: opaqueModule("helper", ["helper"], (o) => `conntrack helper ${o.values[0]?.text ?? ""}`),
+  dscp: opaqueModule("dscp", ["dscp", "dscp-class"], () => "DSCP value"),
+  tos: opaqueModule("tos", ["tos"], () => "TOS value"),
+  ttl: opaqueModule("ttl", ["ttl-eq", "ttl-gt", "ttl-lt"], () => "TTL value"),
+  hl: opaqueModule("hl", ["hl-eq", "hl-gt", "hl-lt"], () => "hop limit"),
+  policy: opaqueModule("policy", ["dir", "pol", "strict", "reqid", "spi", "proto", "mode", "tunnel-src", "tunnel-dst", "next"], () => "IPsec policy"),
+  bpf: opaqueModule("bpf", ["bytecode", "object-pinned"], () => "BPF program result"),
+};
+
+function parseRange(text: string): Parsed<Range> {
+  const [a, b] = text.split(":", 2);
+  const lo = parseNumber(a === "" ? "0" : a ?? "", 65535);
+  if ("error" in lo) return lo;
+  const hi = b === undefined ? lo : parseNumber(b === "" ? "65535" : b, 65535);
+  if ("error" in hi) return hi;
+  return { value: { lo: lo.value, hi: hi.value } };
+}
+
+export const KNOWN_MODULES: readonly string[] = Object.keys(MODULES);
+
+/** Lowers one `-m MODULE` item. */
+export function lowerMatchModule(module: IptMatchModule, ctx: LowerContext): Match[] {
+  const spec = MODULES[module.module];
+  if (spec === undefined) {
+    ctx.report(module.column, "warning", `unknown match module "${module.module}": podpath cannot tell whether it matches and will explore both answers`);
+    return [{ type: "opaque", module: module.module, what: `-m ${module.module} matches` }];
+  }
+  const matches: Match[] = [];
+  for (const opt of module.options) {
+    const handler = spec.options[opt.name];
+    if (handler === undefined) {
+      ctx.report(opt.column, "error", `-m ${module.module} has no option --${opt.name} (expected one of ${Object.keys(spec.options).map((o) => `--${o}`).join(", ")})`);
+      matches.push({ type: "opaque", module: module.module, what: `--${opt.name}` });
+      continue;
+    }
+    const m = handler(opt, ctx, opt.negation !== null);
+    if (m !== null) matches.push(...(Array.isArray(m) ? m : [m]));
+  }
+  return spec.finish && matches.length > 0 ? spec.finish(matches, module, ctx) : matches;
+}
+
+/** Module implied by `-p PROTO` for options written without `-m` (`-p tcp --dport 80`). */
+export function implicitModule(protocol: string | null): string | null {
+  if (protocol === null) return null;
+  const p = protocol.toLowerCase();
+  if (p === "ipv6-icmp" || p === "icmpv6") return "icmp6";
+  return p in MODULES ? p : null;
+}

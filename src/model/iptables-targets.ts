@@ -1,0 +1,141 @@
+/** Lowering of targets (`-j NAME --opt …`) to typed targets, one handler per target. */
+import type { IptExtOption, IptTargetSpec } from "../parse/iptables-syntax.js";
+import type { LowerContext } from "./iptables-matches.js";
+import type { Target } from "./netfilter.js";
+import { parseMarkMask, parseNatRange, parseNumber, parsePortRange } from "./iptables-values.js";
+import type { Range } from "./routing.js";
+
+type Options = Map<string, IptExtOption>;
+
+function valueOf(opts: Options, name: string): string | null {
+  return opts.get(name)?.values[0]?.text ?? null;
+}
+
+function markOf(opts: Options, name: string, ctx: LowerContext): { value: number; mask: number } | null {
+  const text = valueOf(opts, name);
+  if (text === null) return null;
+  const m = parseMarkMask(text);
+  if ("error" in m) { ctx.report(opts.get(name)?.column ?? 1, "error", `--${name}: ${m.error}`); return null; }
+  return m.value;
+}
+
+function maskOf(opts: Options, name: string, ctx: LowerContext): number {
+  const text = valueOf(opts, name);
+  if (text === null) return 0xffffffff;
+  const n = parseNumber(text);
+  if ("error" in n) { ctx.report(opts.get(name)?.column ?? 1, "error", `--${name}: ${n.error}`); return 0xffffffff; }
+  return n.value;
+}
+
+function portsOf(opts: Options, name: string, ctx: LowerContext): Range | null {
+  const text = valueOf(opts, name);
+  if (text === null) return null;
+  const r = parsePortRange(text, "-");
+  if ("error" in r) { ctx.report(opts.get(name)?.column ?? 1, "error", `--${name}: ${r.error}`); return null; }
+  return r.value;
+}
+
+/** MARK/CONNMARK option forms, normalised to xset (new = (old & ~mask) ^ value), as the kernel stores them. */
+function xsetOf(opts: Options, ctx: LowerContext): { value: number; mask: number } | null {
+  const xset = markOf(opts, "set-xmark", ctx);
+  if (xset) return xset;
+  const set = markOf(opts, "set-mark", ctx);
+  if (set) return { value: set.value, mask: (set.mask | set.value) >>> 0 };
+  const and = markOf(opts, "and-mark", ctx);
+  if (and) return { value: 0, mask: ~and.value >>> 0 };
+  const or = markOf(opts, "or-mark", ctx);
+  if (or) return { value: or.value, mask: or.value };
+  const xor = markOf(opts, "xor-mark", ctx);
+  if (xor) return { value: xor.value, mask: 0 };
+  return null;
+}
+
+type TargetHandler = (opts: Options, ctx: LowerContext, spec: IptTargetSpec) => Target | null;
+
+const natRange = (name: string) => (opts: Options, ctx: LowerContext) => {
+  const text = valueOf(opts, name);
+  if (text === null) { ctx.report(1, "error", `missing --${name}`); return null; }
+  const r = parseNatRange(text, ctx.family);
+  if ("error" in r) { ctx.report(opts.get(name)?.column ?? 1, "error", `--${name}: ${r.error}`); return null; }
+  return r.value;
+};
+
+const CONTINUE = ["LOG", "NFLOG", "ULOG", "TRACE", "CHECKSUM", "TCPMSS", "CLASSIFY", "AUDIT", "DSCP", "TOS", "TTL", "HL",
+  "SECMARK", "CONNSECMARK", "IDLETIMER", "LED", "SET", "TEE", "RATEEST", "SYNPROXY", "HMARK", "ECN", "NETMAP"];
+
+/** Options each target accepts; anything else is an error (iptables-restore would refuse the rule). */
+const TARGETS: Record<string, { options: string[]; lower: TargetHandler }> = {
+  ACCEPT: { options: [], lower: () => ({ type: "accept" }) },
+  DROP: { options: [], lower: () => ({ type: "drop" }) },
+  RETURN: { options: [], lower: () => ({ type: "return" }) },
+  REJECT: { options: ["reject-with"], lower: (o) => ({ type: "reject", with: valueOf(o, "reject-with") }) },
+  SNAT: {
+    options: ["to-source", "random", "random-fully", "persistent"],
+    lower: (o, ctx) => { const to = natRange("to-source")(o, ctx); return to && { type: "snat", to, random: o.has("random"), randomFully: o.has("random-fully"), persistent: o.has("persistent") }; },
+  },
+  DNAT: {
+    options: ["to-destination", "random", "persistent"],
+    lower: (o, ctx) => { const to = natRange("to-destination")(o, ctx); return to && { type: "dnat", to, random: o.has("random"), persistent: o.has("persistent") }; },
+  },
+  MASQUERADE: { options: ["to-ports", "random", "random-fully"], lower: (o, ctx) => ({ type: "masquerade", ports: portsOf(o, "to-ports", ctx), random: o.has("random"), randomFully: o.has("random-fully") }) },
+  REDIRECT: { options: ["to-ports", "random"], lower: (o, ctx) => ({ type: "redirect", ports: portsOf(o, "to-ports", ctx), random: o.has("random") }) },
+  MARK: {
+    options: ["set-xmark", "set-mark", "and-mark", "or-mark", "xor-mark"],
+    lower: (o, ctx) => { const x = xsetOf(o, ctx); if (!x) ctx.report(1, "error", "MARK needs --set-xmark, --set-mark, --and-mark, --or-mark or --xor-mark"); return x && { type: "mark", ...x }; },
+  },
+  CONNMARK: {
+    options: ["set-xmark", "set-mark", "and-mark", "or-mark", "xor-mark", "save-mark", "restore-mark", "nfmask", "ctmask", "mask"],
+    lower: (o, ctx) => {
+      // --mask sets both masks (libxt_CONNMARK).
+      const both = o.has("mask") ? maskOf(o, "mask", ctx) : null;
+      const nfmask = both ?? maskOf(o, "nfmask", ctx);
+      const ctmask = both ?? maskOf(o, "ctmask", ctx);
+      if (o.has("save-mark")) return { type: "connmark-save", nfmask, ctmask };
+      if (o.has("restore-mark")) return { type: "connmark-restore", nfmask, ctmask };
+      const x = xsetOf(o, ctx);
+      if (!x) ctx.report(1, "error", "CONNMARK needs --set-xmark, --save-mark or --restore-mark");
+      return x && { type: "connmark-set", ...x };
+    },
+  },
+  NOTRACK: { options: [], lower: () => ({ type: "notrack" }) },
+  CT: {
+    options: ["notrack", "helper", "ctevents", "expevents", "zone", "zone-orig", "zone-reply", "timeout"],
+    lower: (o) => (o.has("notrack") ? { type: "notrack" } : { type: "continue", name: "CT" }),
+  },
+  TPROXY: {
+    options: ["on-port", "on-ip", "tproxy-mark"],
+    lower: (o, ctx) => { const m = markOf(o, "tproxy-mark", ctx); return { type: "tproxy", value: m?.value ?? 0, mask: m?.mask ?? 0 }; },
+  },
+  ...Object.fromEntries(CONTINUE.map((name) => [name, { options: [], lower: () => ({ type: "continue", name }) as Target }])),
+};
+
+/** Targets whose options podpath does not check one by one (they change nothing it models). */
+const FREE_OPTIONS = new Set(CONTINUE);
+
+export function isKnownTarget(name: string): boolean {
+  return name in TARGETS;
+}
+
+/** Lowers `-j NAME …` / `-g NAME`; `isChain` says whether NAME is a chain of the rule's table. */
+export function lowerTarget(spec: IptTargetSpec, ctx: LowerContext, isChain: (name: string) => boolean): Target | null {
+  if (spec.kind === "goto") return { type: "goto", chain: spec.name };
+  const known = TARGETS[spec.name];
+  if (known === undefined) {
+    if (isChain(spec.name)) return { type: "jump", chain: spec.name };
+    if (/^[A-Z][A-Z0-9_]*$/.test(spec.name)) {
+      ctx.report(spec.column, "warning", `unknown target "${spec.name}": its effect is unknown to podpath`);
+      return { type: "unknown", name: spec.name };
+    }
+    ctx.report(spec.column, "error", `jump to undefined chain "${spec.name}"`);
+    return { type: "unknown", name: spec.name };
+  }
+  const opts: Options = new Map();
+  for (const opt of spec.options) {
+    if (!FREE_OPTIONS.has(spec.name) && !known.options.includes(opt.name)) {
+      ctx.report(opt.column, "error", `${spec.name} has no option --${opt.name}${known.options.length ? ` (expected one of ${known.options.map((o) => `--${o}`).join(", ")})` : ""}`);
+      continue;
+    }
+    opts.set(opt.name, opt);
+  }
+  return known.lower(opts, ctx, spec);
+}

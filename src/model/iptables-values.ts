@@ -1,0 +1,157 @@
+/** Value syntax shared by iptables matches and targets: numbers, marks, ports, protocols, NAT ranges. */
+import { familyOf, parseAddress, parsePrefix, type Family, type IpAddr, type Prefix } from "./address.js";
+import type { NatRange } from "./netfilter.js";
+import type { Range } from "./routing.js";
+
+export type Parsed<T> = { value: T } | { error: string };
+
+const ok = <T>(value: T): Parsed<T> => ({ value });
+const fail = <T>(error: string): Parsed<T> => ({ error });
+
+export function parseNumber(text: string, max = 0xffffffff): Parsed<number> {
+  if (!/^(0x[0-9a-fA-F]+|[0-9]+)$/.test(text)) return fail(`"${text}" is not a number`);
+  const n = Number(text);
+  return n > max ? fail(`${text} is larger than ${max}`) : ok(n);
+}
+
+/** `VALUE[/MASK]`; the mask defaults to all ones (man iptables-extensions: mark). */
+export function parseMarkMask(text: string): Parsed<{ value: number; mask: number }> {
+  const [v, m] = text.split("/", 2);
+  const value = parseNumber(v ?? "");
+  if ("error" in value) return value;
+  if (m === undefined) return ok({ value: value.value, mask: 0xffffffff });
+  const mask = parseNumber(m);
+  if ("error" in mask) return mask;
+  return ok({ value: value.value, mask: mask.value });
+}
+
+const SERVICES: Record<string, number> = {
+  ssh: 22, domain: 53, http: 80, https: 443, ntp: 123, bgp: 179, "kubernetes": 6443,
+};
+
+export function parsePort(text: string): Parsed<number> {
+  const named = SERVICES[text];
+  if (named !== undefined) return ok(named);
+  if (!/^[0-9]+$/.test(text)) return fail(`"${text}" is not a port number`);
+  const n = Number(text);
+  return n > 65535 ? fail(`port ${n} is out of range (0-65535)`) : ok(n);
+}
+
+/** `P`, `P:Q`, `:Q`, `P:` (iptables) or `P-Q` (NAT targets, ip rule). */
+export function parsePortRange(text: string, separator: ":" | "-" = ":"): Parsed<Range> {
+  const at = text.indexOf(separator);
+  if (at < 0) {
+    const p = parsePort(text);
+    return "error" in p ? p : ok({ lo: p.value, hi: p.value });
+  }
+  const loText = text.slice(0, at);
+  const hiText = text.slice(at + 1);
+  const lo = loText === "" ? ok(0) : parsePort(loText);
+  if ("error" in lo) return lo;
+  const hi = hiText === "" ? ok(65535) : parsePort(hiText);
+  if ("error" in hi) return hi;
+  if (lo.value > hi.value) return fail(`port range ${text} is backwards`);
+  return ok({ lo: lo.value, hi: hi.value });
+}
+
+const PROTOCOLS: Record<string, number> = {
+  all: 0, icmp: 1, igmp: 2, tcp: 6, udp: 17, gre: 47, esp: 50, ah: 51, icmpv6: 58,
+  "ipv6-icmp": 58, sctp: 132, udplite: 136, mh: 135,
+};
+const PROTOCOL_NAMES = new Map(Object.entries(PROTOCOLS).map(([k, v]) => [v, k]));
+
+export function parseProtocol(text: string): Parsed<number> {
+  const named = PROTOCOLS[text.toLowerCase()];
+  if (named !== undefined) return ok(named);
+  const n = parseNumber(text, 255);
+  return "error" in n ? fail(`unknown protocol "${text}"`) : n;
+}
+
+export function protocolName(n: number): string {
+  return PROTOCOL_NAMES.get(n) ?? String(n);
+}
+
+/** A prefix that must belong to `family` (an IPv6 address in an IPv4 table is an error). */
+export function parseFamilyPrefix(text: string, family: Family): Parsed<Prefix> {
+  const p = parsePrefix(text);
+  if ("error" in p) return fail(p.error);
+  if (p.family !== family) return fail(`IPv${p.family} address "${text}" in an IPv${family} ruleset`);
+  return ok(p);
+}
+
+export function parseFamilyAddress(text: string, family: Family): Parsed<IpAddr> {
+  const a = parseAddress(text);
+  if ("error" in a) return fail(a.error);
+  if (a.family !== family) return fail(`IPv${a.family} address "${text}" in an IPv${family} ruleset`);
+  return ok(a);
+}
+
+/** `A[-B][:P[-Q]]`, `[V6]:P`, `:P` — the --to-source / --to-destination syntax. */
+export function parseNatRange(text: string, family: Family): Parsed<NatRange> {
+  let addrPart = text;
+  let portPart: string | null = null;
+  if (text.startsWith("[")) {
+    const close = text.indexOf("]");
+    if (close < 0) return fail(`missing "]" in "${text}"`);
+    addrPart = text.slice(1, close);
+    const rest = text.slice(close + 1);
+    if (rest.startsWith(":")) portPart = rest.slice(1);
+    else if (rest !== "") return fail(`unexpected "${rest}" in "${text}"`);
+  } else if (family === 4 || familyOf(text) === null) {
+    const colon = text.lastIndexOf(":");
+    if (colon >= 0) {
+      addrPart = text.slice(0, colon);
+      portPart = text.slice(colon + 1);
+    }
+  }
+  let addrLo: IpAddr | null = null;
+  let addrHi: IpAddr | null = null;
+  if (addrPart !== "") {
+    const dash = family === 4 ? addrPart.indexOf("-") : addrPart.indexOf("-");
+    const loText = dash < 0 ? addrPart : addrPart.slice(0, dash);
+    const hiText = dash < 0 ? addrPart : addrPart.slice(dash + 1);
+    const lo = parseFamilyAddress(loText, family);
+    if ("error" in lo) return lo;
+    const hi = parseFamilyAddress(hiText, family);
+    if ("error" in hi) return hi;
+    addrLo = lo.value;
+    addrHi = hi.value;
+  }
+  let ports: Range | null = null;
+  if (portPart !== null) {
+    const r = parsePortRange(portPart, "-");
+    if ("error" in r) return r;
+    ports = r.value;
+  }
+  if (addrLo === null && ports === null) return fail(`"${text}" names neither an address nor a port`);
+  return ok({ addrLo, addrHi, ports });
+}
+
+const ICMP_TYPES: Record<string, [number, number | null]> = {
+  "echo-reply": [0, null], pong: [0, null], "destination-unreachable": [3, null],
+  "network-unreachable": [3, 0], "host-unreachable": [3, 1], "protocol-unreachable": [3, 2],
+  "port-unreachable": [3, 3], "fragmentation-needed": [3, 4], "source-quench": [4, null],
+  redirect: [5, null], "echo-request": [8, null], ping: [8, null], "router-advertisement": [9, null],
+  "router-solicitation": [10, null], "time-exceeded": [11, null], "ttl-exceeded": [11, null],
+  "parameter-problem": [12, null], "timestamp-request": [13, null], "timestamp-reply": [14, null],
+};
+const ICMPV6_TYPES: Record<string, [number, number | null]> = {
+  "destination-unreachable": [1, null], "packet-too-big": [2, null], "time-exceeded": [3, null],
+  "parameter-problem": [4, null], "echo-request": [128, null], "echo-reply": [129, null],
+  "router-solicitation": [133, null], "router-advertisement": [134, null],
+  "neighbour-solicitation": [135, null], "neighbor-solicitation": [135, null],
+  "neighbour-advertisement": [136, null], "neighbor-advertisement": [136, null],
+};
+
+/** `any`, a name, `T` or `T/C`. Returns type null for `any`. */
+export function parseIcmpType(text: string, family: Family): Parsed<{ icmpType: number | null; code: number | null }> {
+  if (text === "any") return ok({ icmpType: null, code: null });
+  const named = (family === 4 ? ICMP_TYPES : ICMPV6_TYPES)[text];
+  if (named) return ok({ icmpType: named[0], code: named[1] });
+  const [t, c] = text.split("/", 2);
+  const type = parseNumber(t ?? "", 255);
+  if ("error" in type) return fail(`unknown ICMP type "${text}"`);
+  if (c === undefined) return ok({ icmpType: type.value, code: null });
+  const code = parseNumber(c, 255);
+  return "error" in code ? code : ok({ icmpType: type.value, code: code.value });
+}

@@ -1,0 +1,130 @@
+/** The netfilter model: tables, chains, rules with typed matches and targets, lowered from iptables dumps. */
+import type { Family, IpAddr, Prefix } from "./address.js";
+import type { Origin } from "./origin.js";
+import type { Range } from "./routing.js";
+import type { IptRuleSpec } from "../parse/iptables-syntax.js";
+
+export const TABLES = ["raw", "mangle", "nat", "filter", "security"] as const;
+export type TableName = (typeof TABLES)[number];
+
+/** The built-in chains each table has (man iptables). */
+export const BUILTIN_CHAINS: Record<TableName, readonly string[]> = {
+  raw: ["PREROUTING", "OUTPUT"],
+  mangle: ["PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"],
+  nat: ["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"],
+  filter: ["INPUT", "FORWARD", "OUTPUT"],
+  security: ["INPUT", "FORWARD", "OUTPUT"],
+};
+
+/** An interface name as iptables matches it: `eni+` is a prefix wildcard. */
+export interface IfacePattern {
+  name: string;
+  wildcard: boolean;
+}
+
+export type CtState = "NEW" | "ESTABLISHED" | "RELATED" | "INVALID" | "UNTRACKED" | "SNAT" | "DNAT";
+
+export interface Negatable {
+  negated: boolean;
+}
+
+/** Match conditions. `opaque` marks what a dump cannot decide; the evaluator explores both answers. */
+export type Match =
+  | ({ type: "source"; prefix: Prefix } & Negatable)
+  | ({ type: "destination"; prefix: Prefix } & Negatable)
+  | ({ type: "in-interface"; pattern: IfacePattern } & Negatable)
+  | ({ type: "out-interface"; pattern: IfacePattern } & Negatable)
+  /** IP protocol number; `-p all` is not stored as a match. */
+  | ({ type: "protocol"; protocol: number; name: string } & Negatable)
+  | ({ type: "fragment" } & Negatable)
+  | { type: "comment"; text: string }
+  | {
+      type: "addrtype";
+      src: ({ types: string[] } & Negatable) | null;
+      dst: ({ types: string[] } & Negatable) | null;
+      limitIfaceIn: boolean;
+      limitIfaceOut: boolean;
+    }
+  | ({ type: "mark"; value: number; mask: number } & Negatable)
+  | ({ type: "connmark"; value: number; mask: number } & Negatable)
+  | ({ type: "ctstate"; states: CtState[] } & Negatable)
+  | ({ type: "ctorig"; which: "src" | "dst"; prefix: Prefix } & Negatable)
+  | ({ type: "ctorigport"; which: "src" | "dst"; range: Range } & Negatable)
+  | ({ type: "ctdir"; dir: "ORIGINAL" | "REPLY" })
+  | ({ type: "port"; which: "src" | "dst"; range: Range } & Negatable)
+  | ({ type: "tcpflags"; mask: string[]; comp: string[] } & Negatable)
+  | ({ type: "multiport"; which: "src" | "dst" | "any"; ranges: Range[] } & Negatable)
+  /** `type` null is `any`. */
+  | ({ type: "icmp"; icmpType: number | null; code: number | null; family: Family } & Negatable)
+  | ({ type: "iprange"; which: "src" | "dst"; lo: IpAddr; hi: IpAddr } & Negatable)
+  | ({ type: "pkttype"; pktType: "unicast" | "broadcast" | "multicast" } & Negatable)
+  | ({ type: "length"; range: Range } & Negatable)
+  /** `statistic --mode random`: taken with this probability. */
+  | ({ type: "random"; probability: number } & Negatable)
+  /** Never true for a routed packet: physdev needs a bridge (podpath traces routed packets). */
+  | { type: "physdev"; matchesUnbridged: boolean }
+  /** Something a dump cannot tell (ipset membership, socket owner, rate limits, …). */
+  | { type: "opaque"; module: string; what: string };
+
+export interface NatRange {
+  addrLo: IpAddr | null;
+  addrHi: IpAddr | null;
+  ports: Range | null;
+}
+
+/** Targets. `mark`/`connmark-set` use the kernel's xset form: new = (old & ~mask) ^ value. */
+export type Target =
+  | { type: "accept" }
+  | { type: "drop" }
+  | { type: "return" }
+  | { type: "reject"; with: string | null }
+  | { type: "jump"; chain: string }
+  | { type: "goto"; chain: string }
+  | { type: "snat"; to: NatRange; random: boolean; randomFully: boolean; persistent: boolean }
+  | { type: "dnat"; to: NatRange; random: boolean; persistent: boolean }
+  | { type: "masquerade"; ports: Range | null; random: boolean; randomFully: boolean }
+  | { type: "redirect"; ports: Range | null; random: boolean }
+  | { type: "mark"; value: number; mask: number }
+  | { type: "connmark-set"; value: number; mask: number }
+  | { type: "connmark-save"; nfmask: number; ctmask: number }
+  | { type: "connmark-restore"; nfmask: number; ctmask: number }
+  /** NOTRACK, or CT --notrack: the connection is untracked, so nat never sees it. */
+  | { type: "notrack" }
+  /** TPROXY: diverts to a local socket and ends the chain; may set the mark. */
+  | { type: "tproxy"; value: number; mask: number }
+  /** Targets that change nothing podpath models and let the packet continue (LOG, TRACE, CT --zone, …). */
+  | { type: "continue"; name: string }
+  /** A target podpath does not know: its effect is unknown. */
+  | { type: "unknown"; name: string };
+
+export interface Rule {
+  table: TableName;
+  chain: string;
+  /** 1-based position in the chain, as `iptables -L --line-numbers` counts. */
+  position: number;
+  matches: Match[];
+  target: Target | null;
+  /** The rule as parsed, to print it exactly (`iptables -S` form). */
+  spec: IptRuleSpec;
+  origin: Origin;
+}
+
+export interface Chain {
+  name: string;
+  builtin: boolean;
+  /** Built-in chains only; null for user chains. */
+  policy: "ACCEPT" | "DROP" | null;
+  rules: Rule[];
+  origin: Origin | null;
+}
+
+export interface Table {
+  name: TableName;
+  chains: Map<string, Chain>;
+  origin: Origin | null;
+}
+
+export interface Ruleset {
+  family: Family;
+  tables: Map<TableName, Table>;
+}

@@ -1,0 +1,86 @@
+/**
+ * Syntax tree for iptables dumps (`iptables-save` and `iptables -S`), faithful to what was written:
+ * a rule is an ordered list of items, `!` and `-m` kept where they stood.
+ */
+
+export interface Loc {
+  /** 1-based column of the item in its line. */
+  column: number;
+}
+
+/** A value token; `quoted` remembers how it was written so printing reproduces it. */
+export interface IptValue extends Loc {
+  text: string;
+  quoted: boolean;
+}
+
+/** Where a `!` stood: before the option (`! -s X`) or between option and value (`-s ! X`, pre-1.4.3). */
+export type NegationPosition = "before" | "after" | null;
+
+/** A base option (`-s`, `-d`, `-i`, `-o`, `-p`, `-f`, `-c`) as written, long or short. */
+export interface IptBaseOption extends Loc {
+  type: "base";
+  /** The option as written, e.g. `-s` or `--source`. */
+  flag: string;
+  negation: NegationPosition;
+  values: IptValue[];
+}
+
+/** `--name [!] values…` inside a match module or target. */
+export interface IptExtOption extends Loc {
+  type: "ext";
+  name: string;
+  negation: NegationPosition;
+  values: IptValue[];
+}
+
+export interface IptMatchModule extends Loc {
+  type: "match";
+  /** How `-m` was written: `-m` or `--match`. */
+  flag: string;
+  module: string;
+  options: IptExtOption[];
+}
+
+export interface IptTargetSpec extends Loc {
+  type: "target";
+  /** `-j`/`--jump` or `-g`/`--goto`. */
+  flag: string;
+  kind: "jump" | "goto";
+  name: string;
+  options: IptExtOption[];
+}
+
+/** `ext` at top level: an option of the protocol's implicit module (`-p tcp --dport 80`). */
+export type IptItem = IptBaseOption | IptMatchModule | IptTargetSpec | IptExtOption;
+
+export interface IptRuleSpec {
+  items: IptItem[];
+}
+
+export interface IptCounters {
+  packets: string;
+  bytes: string;
+}
+
+/** One line of an iptables dump. */
+export type IptLine =
+  | { type: "table"; name: string; column: number }
+  | { type: "chain-decl"; name: string; policy: string; counters: IptCounters | null; column: number }
+  | { type: "commit"; column: number }
+  | { type: "comment"; text: string; column: number }
+  | { type: "blank" }
+  | {
+      type: "command";
+      /** Normalised command letter: A (append), I (insert), N (new chain), P (policy), X, F, Z, D, R. */
+      command: "A" | "I" | "N" | "P" | "X" | "F" | "Z" | "D" | "R";
+      flag: string;
+      chain: string | null;
+      /** `-I CHAIN 3` / `-R CHAIN 3` rule number, `-P CHAIN POLICY` policy. */
+      number: number | null;
+      policy: string | null;
+      /** `[p:b]` prefix of iptables-save -c. */
+      counters: IptCounters | null;
+      spec: IptRuleSpec;
+      column: number;
+    };

@@ -1,0 +1,22 @@
+/** Input text as numbered lines, cleaned of what terminals add (colour escapes, CR) but otherwise untouched. */
+
+export interface SourceLine {
+  file: string;
+  /** 1-based line number in the file. */
+  line: number;
+  /** The line without colour escapes and trailing CR; columns in diagnostics count in this text. */
+  text: string;
+}
+
+// CSI (colours from `ip -c`), OSC (titles, hyperlinks) and lone two-byte escapes.
+const ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?/g;
+
+export function cleanLine(raw: string): string {
+  return raw.replace(ESCAPES, "").replace(/\r$/, "");
+}
+
+export function splitLines(text: string, file: string): SourceLine[] {
+  const raw = text.split("\n");
+  if (raw.length > 0 && raw[raw.length - 1] === "") raw.pop();
+  return raw.map((r, i) => ({ file, line: i + 1, text: cleanLine(r) }));
+}

@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""Packet helper for podpath's kernel harness. Only ever run inside the harness's own pp-* namespaces.
+
+  pkt.py capture IFACE OUTFILE MAXSECONDS   AF_PACKET capture of IPv4 frames arriving on IFACE
+  pkt.py capture-local OUTFILE MAXSECONDS   raw TCP+UDP sockets: packets delivered locally (after INPUT)
+  pkt.py inject IFACE SRCMAC DSTMAC         reads JSON lines {src,dst,proto,sport,dport,token} on stdin,
+                                            sends each as one Ethernet frame (UDP datagram / TCP SYN)
+  pkt.py local                              reads JSON lines {src,dst,proto,sport,dport,mark,token}:
+                                            sends from a real socket bound to src:sport (SO_MARK=mark)
+
+Captures write one JSON object per line: {src,dst,proto,sport,dport,syn,token,icmp}.
+Every loop is bounded by MAXSECONDS and by the parent's death.
+"""
+import errno, json, os, select, socket, struct, sys, time
+
+MAGIC = b"PPK:"
+ETH_P_IP = 0x0800
+ETH_P_ALL = 0x0003
+PACKET_OUTGOING = 4
+
+
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return (~s) & 0xFFFF
+
+
+def parse_ip(pkt):
+    if len(pkt) < 20 or pkt[0] >> 4 != 4:
+        return None
+    ihl = (pkt[0] & 15) * 4
+    total = struct.unpack("!H", pkt[2:4])[0]
+    pkt = pkt[:total] if total >= ihl else pkt
+    proto = pkt[9]
+    rec = {"src": socket.inet_ntoa(pkt[12:16]), "dst": socket.inet_ntoa(pkt[16:20]), "proto": proto,
+           "id": struct.unpack("!H", pkt[4:6])[0], "sport": None, "dport": None, "syn": False, "token": None, "icmp": None}
+    l4 = pkt[ihl:]
+    if proto in (6, 17) and len(l4) >= 4:
+        rec["sport"], rec["dport"] = struct.unpack("!HH", l4[:4])
+        if proto == 6 and len(l4) >= 20:
+            off = (l4[12] >> 4) * 4
+            flags = l4[13]
+            rec["syn"] = bool(flags & 0x02) and not (flags & 0x10)
+            rec["rst"] = bool(flags & 0x04)
+            payload = l4[off:]
+        else:
+            payload = l4[8:]
+        if payload.startswith(MAGIC):
+            rec["token"] = payload[len(MAGIC):].split(b";")[0].decode("ascii", "replace")
+    elif proto == 1 and len(l4) >= 8:
+        inner = parse_ip(l4[8:]) if len(l4) > 28 else None
+        rec["icmp"] = {"type": l4[0], "code": l4[1], "inner": inner}
+    return rec
+
+
+def deadline_loop(maxs):
+    end = time.time() + maxs
+    ppid = os.getppid()
+    while time.time() < end:
+        if os.getppid() != ppid:
+            return
+        yield
+
+
+def capture(iface, out, maxs):
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+    s.bind((iface, 0))
+    s.settimeout(0.5)
+    with open(out, "a", buffering=1) as f:
+        f.write(json.dumps({"ready": True}) + "\n")
+        for _ in deadline_loop(maxs):
+            try:
+                frame, addr = s.recvfrom(65535)
+            except socket.timeout:
+                continue
+            if addr[2] == PACKET_OUTGOING or addr[1] != ETH_P_IP:
+                continue
+            rec = parse_ip(frame[14:])
+            if rec is not None:
+                f.write(json.dumps(rec) + "\n")
+
+
+def capture_local(out, maxs):
+    socks = [socket.socket(socket.AF_INET, socket.SOCK_RAW, p) for p in (socket.IPPROTO_TCP, socket.IPPROTO_UDP)]
+    with open(out, "a", buffering=1) as f:
+        f.write(json.dumps({"ready": True}) + "\n")
+        for _ in deadline_loop(maxs):
+            r, _, _ = select.select(socks, [], [], 0.5)
+            for s in r:
+                pkt = s.recv(65535)
+                rec = parse_ip(pkt)
+                if rec is not None:
+                    f.write(json.dumps(rec) + "\n")
+
+
+def mac(text):
+    return bytes(int(x, 16) for x in text.split(":"))
+
+
+def build(p, ident):
+    src, dst = socket.inet_aton(p["src"]), socket.inet_aton(p["dst"])
+    payload = MAGIC + p["token"].encode() + b";"
+    if p["proto"] == 6:
+        hdr = struct.pack("!HHIIBBHHH", p["sport"], p["dport"], 0x1000 + ident, 0, 5 << 4, 0x02, 64240, 0, 0)
+        l4 = hdr + payload
+        ck = csum(src + dst + struct.pack("!BBH", 0, 6, len(l4)) + l4)
+        l4 = l4[:16] + struct.pack("!H", ck) + l4[18:]
+    else:
+        l4 = struct.pack("!HHHH", p["sport"], p["dport"], 8 + len(payload), 0) + payload
+        ck = csum(src + dst + struct.pack("!BBH", 0, 17, len(l4)) + l4) or 0xFFFF
+        l4 = l4[:6] + struct.pack("!H", ck) + l4[8:]
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, p.get("tos", 0), 20 + len(l4), ident & 0xFFFF, 0x4000, 64, p["proto"], 0, src, dst)
+    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    return ip + l4
+
+
+def inject(iface, srcmac, dstmac):
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((iface, ETH_P_IP))
+    eth = mac(dstmac) + mac(srcmac) + struct.pack("!H", ETH_P_IP)
+    n = 0
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        p = json.loads(line)
+        n += 1
+        s.send(eth + build(p, n))
+    print(json.dumps({"sent": n}))
+
+
+def local():
+    res = []
+    socks = []
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        p = json.loads(line)
+        st = socket.SOCK_STREAM if p["proto"] == 6 else socket.SOCK_DGRAM
+        s = socket.socket(socket.AF_INET, st)
+        r = "ok"
+        try:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if p.get("mark"):
+                s.setsockopt(socket.SOL_SOCKET, 36, p["mark"])  # SO_MARK
+            s.bind((p["src"], p["sport"]))
+            if p["proto"] == 6:
+                s.setblocking(False)
+                e = s.connect_ex((p["dst"], p["dport"]))
+                if e not in (0, errno.EINPROGRESS):
+                    r = errno.errorcode.get(e, str(e))
+            else:
+                s.sendto(MAGIC + p["token"].encode() + b";", (p["dst"], p["dport"]))
+        except OSError as e:
+            r = errno.errorcode.get(e.errno, str(e.errno))
+        res.append({"token": p["token"], "result": r})
+        socks.append(s)
+    time.sleep(0.05)
+    for s in socks:
+        s.close()
+    print(json.dumps(res))
+
+
+if __name__ == "__main__":
+    cmd = sys.argv[1]
+    if cmd == "capture":
+        capture(sys.argv[2], sys.argv[3], float(sys.argv[4]))
+    elif cmd == "capture-local":
+        capture_local(sys.argv[2], float(sys.argv[3]))
+    elif cmd == "inject":
+        inject(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif cmd == "local":
+        local()
+    else:
+        sys.exit("unknown command " + cmd)

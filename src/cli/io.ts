@@ -1,5 +1,5 @@
 /** The CLI's window on the world, so tests can run it in-process with fake streams and files. */
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 
 export interface Io {
   stdout(text: string): void;
@@ -12,6 +12,9 @@ export interface Io {
     isDirectory(path: string): boolean;
     listDir(path: string): string[];
     size(path: string): number;
+    exists(path: string): boolean;
+    /** Only where the user asked for a file (`--junit PATH`). */
+    writeFile(path: string, text: string): void;
   };
 }
 
@@ -26,6 +29,8 @@ export function processIo(): Io {
       isDirectory: (p) => statSync(p).isDirectory(),
       listDir: (p) => readdirSync(p),
       size: (p) => statSync(p).size,
+      exists: (p) => existsSync(p),
+      writeFile: (p, t) => writeFileSync(p, t),
     },
   };
 }

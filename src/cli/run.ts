@@ -1,5 +1,6 @@
 /** The CLI as a function: argv in, exit code out; all output through `io`. Only bin.ts exits the process. */
 import { Command, CommanderError } from "commander";
+import { checkCommand } from "./commands/check.js";
 import { parseCommand } from "./commands/parse.js";
 import { traceCommand } from "./commands/trace.js";
 import { CliError, type Io } from "./io.js";
@@ -13,7 +14,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
     .showHelpAfterError(false);
-  for (const make of [parseCommand, traceCommand]) {
+  for (const make of [parseCommand, traceCommand, checkCommand]) {
     program.addCommand(make(io, setExit).exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) }));
   }
   const args = argv.length === 0 ? ["trace", SAMPLE_NODE, ...SAMPLE_PACKET] : [...argv];

@@ -60,12 +60,18 @@ export function eniOf(facts: NodeFacts, name: string): EniInfo {
   };
 }
 
-/** The pod veth a main-table /32 route sends `addr` to, if any: that is where the pod's packets arrive. */
+/**
+ * The pod veth a host route sends `addr` to, if any: that is where the pod's packets arrive. The
+ * main table holds it for ordinary pods; a branch-ENI pod's route is in its VLAN table.
+ */
 export function vethOfPod(facts: NodeFacts, addr: string): string | null {
+  let found: string | null = null;
   for (const r of facts.node.routing.routes) {
-    if (r.table !== "main" || r.dst.len !== (r.family === 4 ? 32 : 128) || formatAddress(r.dst) !== addr) continue;
+    if (r.table === "local" || r.dst.len !== (r.family === 4 ? 32 : 128) || formatAddress(r.dst) !== addr) continue;
     const dev = r.nexthops[0]?.dev;
-    if (dev && dev !== "lo") return dev;
+    if (!dev || dev === "lo" || r.nexthops[0]?.gateway) continue;
+    if (r.table === "main") return dev;
+    if (POD_VETH.test(dev)) found ??= dev;
   }
-  return null;
+  return found;
 }

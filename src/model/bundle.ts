@@ -54,13 +54,14 @@ export function parseInputs(groups: readonly InputGroup[]): Bundle {
   }
   const nodes: NodeModel[] = [];
   for (const [name, { sections, skipped }] of byNode) {
-    if (sections.length === 0 && skipped.length === 0) continue;
-    nodes.push(buildNode(name, sections, diagnostics));
     for (const line of skipped) {
       diagnostics.push(diagnostic({ file: line.file, line: line.line, column: 1 }, "info", "skipped: not part of any dump podpath reads", line.text));
     }
-    const node = nodes[nodes.length - 1] as NodeModel;
+    // Text before the first `>> node <<` separator, with no dump in it, is not a node.
+    if (sections.length === 0) continue;
+    const node = buildNode(name, sections, diagnostics);
     node.skippedLines = skipped.length;
+    nodes.push(node);
   }
   return { nodes, diagnostics: sortDiagnostics(diagnostics) };
 }

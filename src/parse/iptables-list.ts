@@ -5,7 +5,7 @@
  * from the text each match and target printed. What the -L format cannot show is reported where it
  * is lost; a bad line costs only itself.
  */
-import { diagnostic, type Diagnostic, type Severity } from "../diagnostics.js";
+import { diagnostic, sortDiagnostics, type Diagnostic, type Severity } from "../diagnostics.js";
 import * as grammar from "../generated/iptables-list.js";
 import { BUILTIN_CHAINS, TABLES, type TableName } from "../model/netfilter.js";
 import type { ParsedIptLine } from "./iptables.js";
@@ -162,13 +162,13 @@ type Report = (column: number, severity: Severity, message: string) => void;
 const PASTE_EXACT = "paste iptables-save (or iptables -t TABLE -S) to have it exactly";
 
 /** Turns a row into `-A` items in the order `iptables -S` prints them. */
-function rowItems(row: Row, family: { v6: boolean }, report: Report): IptItem[] {
+function rowItems(row: Row, lineText: string, family: { v6: boolean }, report: Report): IptItem[] {
   const items: IptItem[] = [];
   const addressItem = (flag: "-s" | "-d", f: Field) => {
     const any = f.text === "0.0.0.0/0" || f.text === "::/0" || f.text === "anywhere";
     if (any && !f.negated) return;
     if (f.text.includes(":")) family.v6 = true;
-    const numeric = /^[0-9.]+(\/[0-9.]+)?$/.test(f.text) || /^[0-9a-fA-F:.]+(\/[0-9]+)?$/.test(f.text);
+    const numeric = /^[0-9.]+(\/[0-9.]+)?$/.test(f.text) || /^[0-9a-fA-F]*:[0-9a-fA-F:.]*(\/[0-9]+)?$/.test(f.text);
     let text = f.text === "anywhere" ? (family.v6 ? "::/0" : "0.0.0.0/0") : f.text;
     if (!numeric && !any) {
       const [name, len] = text.split("/", 2);
@@ -206,7 +206,8 @@ function rowItems(row: Row, family: { v6: boolean }, report: Report): IptItem[] 
   const flushUnknown = () => {
     if (unknown.length === 0) return;
     const first = unknown[0] as Extract<Phrase, { type: "unknown" }>;
-    const text = unknown.map((u) => u.raw).join(" ");
+    const last = unknown[unknown.length - 1] as Extract<Phrase, { type: "unknown" }>;
+    const text = lineText.slice(first.column - 1, last.column - 1 + last.raw.length);
     unknown.length = 0;
     if (targetName !== null && (text === targetName || text.startsWith(`${targetName} `))) {
       // What the target printed about itself (`TCPMSS clamp to PMTU`, `CT zone 5`).
@@ -221,7 +222,14 @@ function rowItems(row: Row, family: { v6: boolean }, report: Report): IptItem[] 
     items.push(module(text, [], first.column));
   };
 
-  for (const p of row.ext) {
+  // Target text printed after a target that does not print it is someone else's text.
+  const phrases = row.ext.map((p, i): Phrase => {
+    const raw = lineText.slice(p.column - 1, (row.ext[i + 1]?.column ?? lineText.length + 1) - 1).trimEnd();
+    const owner = p.type === "target-option" ? (targetName !== null && TARGET_OPTIONS[targetName]?.includes(p.name) ? targetName : null)
+      : p.type === "mark-target" ? p.target : p.type === "connmark-target" ? "CONNMARK" : p.type === "log-target" ? "LOG" : p.type === "tproxy-target" ? "TPROXY" : undefined;
+    return owner === undefined || (owner !== null && owner === targetName) ? p : { type: "unknown", text: raw, raw, column: p.column };
+  });
+  for (const p of phrases) {
     if (p.type !== "unknown") flushUnknown();
     switch (p.type) {
       case "unknown":
@@ -333,11 +341,6 @@ function rowItems(row: Row, family: { v6: boolean }, report: Report): IptItem[] 
         items.push(module("mac", [ext("mac-source", p.negated, [val(p.value.text, p.value.column)], p.column)], p.column));
         break;
       case "target-option": {
-        const allowed = targetName === null ? undefined : TARGET_OPTIONS[targetName];
-        if (allowed === undefined || !allowed.includes(p.name)) {
-          unknown.push({ type: "unknown", text: p.name, raw: textOf(p), column: p.column });
-          break;
-        }
         if (p.name === "to") {
           const name = targetName === "SNAT" ? "to-source" : targetName === "DNAT" ? "to-destination" : "to";
           targetOptions.push(ext(name, false, p.values.map((v) => val(v.text, v.column)), p.column));
@@ -347,19 +350,11 @@ function rowItems(row: Row, family: { v6: boolean }, report: Report): IptItem[] 
         break;
       }
       case "mark-target": {
-        if (targetName !== p.target) {
-          unknown.push({ type: "unknown", text: p.target, raw: `${p.target} ${p.op} ${p.value.text}`, column: p.column });
-          break;
-        }
         const name = { xset: "set-xmark", set: "set-mark", and: "and-mark", or: "or-mark", xor: "xor-mark" }[p.op];
         targetOptions.push(ext(name, false, [val(p.value.text, p.value.column)], p.column));
         break;
       }
       case "connmark-target": {
-        if (targetName !== "CONNMARK") {
-          unknown.push({ type: "unknown", text: "CONNMARK", raw: `CONNMARK ${p.op}`, column: p.column });
-          break;
-        }
         targetOptions.push(ext(p.op === "save" ? "save-mark" : "restore-mark", false, [], p.column));
         for (const m of p.masks) {
           // `~0x…` prints the mask itself (libxt_CONNMARK), not its complement.
@@ -369,10 +364,6 @@ function rowItems(row: Row, family: { v6: boolean }, report: Report): IptItem[] 
         break;
       }
       case "log-target": {
-        if (targetName !== "LOG") {
-          unknown.push({ type: "unknown", text: "LOG", raw: "LOG", column: p.column });
-          break;
-        }
         for (const o of p.options) {
           if (o.name === "prefix" && o.value) targetOptions.push(ext("log-prefix", false, [val(o.value.text, o.value.column, needsQuotes(o.value.text))], o.column));
           else if (o.name === "level" && o.value) {
@@ -386,10 +377,6 @@ function rowItems(row: Row, family: { v6: boolean }, report: Report): IptItem[] 
         break;
       }
       case "tproxy-target": {
-        if (targetName !== "TPROXY") {
-          unknown.push({ type: "unknown", text: "TPROXY", raw: `TPROXY redirect ${p.to.text}`, column: p.column });
-          break;
-        }
         const colon = p.to.text.lastIndexOf(":");
         targetOptions.push(ext("on-port", false, [val(p.to.text.slice(colon + 1), p.to.column + colon + 1)], p.column));
         targetOptions.push(ext("on-ip", false, [val(p.to.text.slice(0, Math.max(colon, 0)), p.to.column)], p.column));
@@ -413,9 +400,6 @@ function rowItems(row: Row, family: { v6: boolean }, report: Report): IptItem[] 
   return items;
 }
 
-function textOf(p: Extract<Phrase, { type: "target-option" }>): string {
-  return [p.name, ...p.values.map((v) => v.text)].join(" ");
-}
 
 /** Ports as -S prints them: numbers (service names translated), `a:b` ranges, `,` lists. */
 function ports(tok: Tok, report: Report): string {
@@ -465,7 +449,11 @@ export function parseIptablesListSection(
       const node = parsed.value;
       switch (node.type) {
         case "blank":
+          break;
         case "comment":
+          if (/iptables-legacy tables present/.test(node.text)) {
+            at(source)(node.column, "warning", "iptables-nft says iptables-legacy tables are present: their rules are not in this listing and run too; paste iptables-legacy-save as well");
+          }
           break;
         case "separator":
           if (current) current.closed = true;
@@ -516,7 +504,7 @@ export function parseIptablesListSection(
     }
     current.rows++;
     const family = { v6: false };
-    const items = rowItems(row.value, family, at(source));
+    const items = rowItems(row.value, source.text, family, at(source));
     const column = source.text.length - source.text.trimStart().length + 1;
     current.rules.push({ source, node: command("A", chain, null, items, column) });
   }
@@ -550,7 +538,7 @@ export function parseIptablesListSection(
     for (const c of listing.chains.filter((x) => x.policy === null)) decls.push({ source: c.line, node: command("N", c.name, null, [], c.column) });
     return { tableHint: table, lines: [...decls, ...listing.rules] };
   });
-  return { listings: out, diagnostics };
+  return { listings: out, diagnostics: sortDiagnostics(diagnostics) };
 }
 
 function command(letter: "A" | "N" | "P", chain: string, policy: string | null, items: IptItem[], column: number): IptLine {

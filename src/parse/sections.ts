@@ -44,6 +44,8 @@ const FENCE = /^\s*(```|~~~)/;
 const HEADING = /^\s*#{1,6}\s+(.*)$/;
 // `$ cmd`, `# cmd`, `[root@ip-1-2-3-4 ~]# cmd`, `user@host:~$ cmd`, `sh-5.2# cmd`, `bash-4.2$ cmd`
 const PROMPT = /^\s*(?:\[[^\]]*\]\s*[#$]|[\w.@:~/-]+[#$%>]|[#$%>])\s*(.+)$/;
+const BARE_PROMPT = /^\s*(?:\[[^\]]*\]\s*[#$]|[\w.-]+@[\w.:~/-]+[#$%>]|[\w.-]+-\d[\d.]*[#$])\s*$/;
+const HOSTNAME_IP = /\bip-(\d{1,3})-(\d{1,3})-(\d{1,3})-(\d{1,3})\b/;
 const COMMAND_WORDS = /^(?:sudo\s+(?:-\S+\s+)*)?(ip6?tables(?:-legacy|-nft)?(?:-save)?|ip|cat|curl|conntrack|less|more|head|tail)\b/;
 
 function tableOf(args: string): TableName | null {
@@ -140,6 +142,23 @@ export function splitSections(lines: readonly SourceLine[], defaultNode: string,
     return s;
   };
 
+  /** Makes `name` the current node: renames a still-empty first node, reuses a known one, or starts one. */
+  const switchTo = (name: string, fromSeparator: boolean) => {
+    const existing = nodes.find((n) => n.name === name);
+    if (existing) node = existing;
+    else if (node.sections.length === 0 && nodes.length === 1 && !named) node.name = name;
+    else {
+      node = { name, sections: [], skipped: [] };
+      nodes.push(node);
+    }
+    named ||= fromSeparator || node.name === name;
+    if (existing !== node || fromSeparator) {
+      section = null;
+      hint = fileHint;
+    }
+  };
+  let named = false;
+
   for (const line of lines) {
     const text = line.text;
     if (section?.format === "json" && jsonDepth > 0) {
@@ -149,28 +168,30 @@ export function splitSections(lines: readonly SourceLine[], defaultNode: string,
     }
     const sep = SEPARATOR.exec(text);
     if (sep) {
-      const name = sep[1] || `node ${nodes.length + 1}`;
-      const existing = nodes.find((n) => n.name === name);
-      if (node.sections.length === 0 && node.skipped.length === 0 && nodes.length === 1 && !existing) {
-        node.name = name;
-      } else if (existing) {
-        node = existing;
-      } else {
-        node = { name, sections: [], skipped: [] };
-        nodes.push(node);
-      }
-      section = null;
-      hint = fileHint;
+      switchTo(sep[1] || `node ${nodes.length + 1}`, true);
       continue;
     }
     if (FENCE.test(text)) continue;
     const heading = HEADING.exec(text);
-    const prompt = PROMPT.exec(text);
+    const prompt = PROMPT.exec(text) ?? BARE_PROMPT.exec(text);
+    // A prompt naming an EC2 host (`[root@ip-192-168-1-251 ~]#`) or a heading naming a known node
+    // says whose output follows, even without separators.
+    const host = prompt ? HOSTNAME_IP.exec(text) : null;
+    if (host) switchTo(host.slice(1, 5).join("."), false);
+    else if (heading) {
+      const named = nodes.find((n) => n !== node && heading[1]?.includes(n.name) && /\d+\.\d+\.\d+\.\d+/.test(n.name));
+      if (named) switchTo(named.name, false);
+    }
     const command = prompt?.[1] && COMMAND_WORDS.test(prompt[1].trim()) ? prompt[1] : heading?.[1] && COMMAND_WORDS.test(heading[1].trim()) ? heading[1] : null;
     if (command !== null) {
       hint = hintFor(command);
       section = null;
       if (hint === null) node.skipped.push(line);
+      continue;
+    }
+    if (prompt && BARE_PROMPT.test(text)) {
+      section = null;
+      hint = null;
       continue;
     }
     if (heading && !CLAIMS.some(([, claims]) => claims(text))) {
@@ -187,7 +208,7 @@ export function splitSections(lines: readonly SourceLine[], defaultNode: string,
       section.lines.push(line);
       continue;
     }
-    if (claimed === null && /^\s*[[{]/.test(text)) {
+    if (claimed === null && /^\s*(\{|\[\s*([{["\]\d-]|true|false|null|$))/.test(text)) {
       section = open("json", hint);
       section.lines.push(line);
       jsonDepth = depthChange(text);
@@ -203,7 +224,7 @@ export function splitSections(lines: readonly SourceLine[], defaultNode: string,
     }
     node.skipped.push(line);
   }
-  return nodes.filter((n) => n.sections.length > 0 || n.skipped.length > 0 || nodes.length === 1);
+  return nodes;
 }
 
 function depthChange(text: string): number {

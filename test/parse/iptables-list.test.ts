@@ -175,6 +175,21 @@ describe("rows rebuilt as -S items", () => {
     const items = node?.type === "command" ? node.spec.items : [];
     expect(items.map((i) => (i.type === "match" ? i.module : i.type))).toEqual(["limit: up to 5/sec burst 10 mode srcip", "comment", "target"]);
   });
+
+  it("treats target text after a target that does not print it as one unread chunk", () => {
+    const row = "    0     0 RETURN     0    --  *      *       0.0.0.0/0            0.0.0.0/0            foo  bar random to:1.2.3.4";
+    const { r, node } = one(row);
+    expect(r.diagnostics.map((d) => [d.severity, d.column])).toEqual([["warning", row.indexOf("foo") + 1]]);
+    const items = node?.type === "command" ? node.spec.items : [];
+    expect(items.map((i) => (i.type === "match" ? i.module : i.type))).toEqual(["foo  bar random to:1.2.3.4", "target"]);
+  });
+
+  it("does not lose target text when the target column is empty", () => {
+    const { r, node } = one("    0     0            0    --  *      *       cafe                 0.0.0.0/0            MARK or 0x1");
+    expect(r.diagnostics.map((d) => d.severity)).toEqual(["warning", "warning"]);
+    const items = node?.type === "command" ? node.spec.items : [];
+    expect(items.map((i) => (i.type === "match" ? i.module : i.type))).toEqual(["source cafe", "MARK or 0x1"]);
+  });
 });
 
 describe("bad input", () => {
@@ -193,6 +208,30 @@ describe("bad input", () => {
     }
     const good = parseIptablesListSection(splitLines(listing.join("\n"), "good"), "nat");
     expect(r.listings[0]?.lines.length).toBe(good.listings[0]?.lines.length);
+  });
+
+  it("reads counters as -v and -x print them, and the one-line footer", () => {
+    const text = [
+      "Chain INPUT (policy ACCEPT 3386K packets, 2827M bytes)",
+      " pkts bytes target     prot opt in     out     source               destination",
+      " 167M  113G KUBE-NODEPORTS  all  --  *      *       0.0.0.0/0            0.0.0.0/0            /* kubernetes health check service ports */",
+      "Chain FORWARD (policy DROP 175 packets, 12889 bytes)",
+      " pkts bytes target     prot opt in     out     source               destination",
+      "11502  673K ACCEPT     all  --  docker0 !docker0  0.0.0.0/0            0.0.0.0/0",
+      "Chain OUTPUT (policy ACCEPT 0 packets, 0 bytes)",
+      " pkts bytes target     prot opt in     out     source               destination",
+      "======== Total Number of Rules: 2",
+      "# Warning: iptables-legacy tables present, use iptables-legacy to see them",
+    ].join("\n");
+    const r = parseIptablesListSection(splitLines(text, "v"), null);
+    expect(r.diagnostics.map((d) => [d.line, d.severity])).toEqual([[1, "info"], [10, "warning"]]);
+    expect(r.listings).toHaveLength(1);
+    const printed = r.listings[0]?.lines.map((l) => (l.node.type === "command" && l.node.command === "A" ? printAppend(l.node.chain ?? "", l.node.spec) : l.node.type === "command" ? `-${l.node.command} ${l.node.chain} ${l.node.policy ?? ""}`.trim() : ""));
+    expect(printed).toEqual([
+      "-P INPUT ACCEPT", "-P FORWARD DROP", "-P OUTPUT ACCEPT",
+      "-A INPUT -m comment --comment \"kubernetes health check service ports\" -j KUBE-NODEPORTS",
+      "-A FORWARD -i docker0 ! -o docker0 -j ACCEPT",
+    ]);
   });
 
   it("warns when the footer counts more rules than were read", () => {

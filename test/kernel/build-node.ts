@@ -1,0 +1,280 @@
+/**
+ * Builds a parsed node (`NodeModel`) inside network namespaces with the real kernel:
+ *
+ *   NODE namespace: one veth per dumped interface (except lo), with the dump's exact name, MAC, MTU and
+ *   addresses; every route of every table, every ip rule, the iptables rulesets (printed back as
+ *   iptables-save text and loaded with iptables-restore), sysctls so packets flow.
+ *   One peer namespace per interface: holds `p0`, the other end of that interface's veth (the "wire").
+ *
+ * Addresses are added with `noprefixroute`, so the kernel creates no connected routes of its own; the
+ * dump's routes (including `proto kernel` connected routes) are then added exactly as dumped. The kernel
+ * still creates table local's local/broadcast routes itself, which is why those are skipped.
+ */
+import { formatAddress, formatPrefix, type IpAddr } from "../../src/model/address.js";
+import type { Chain, Ruleset, TableName } from "../../src/model/netfilter.js";
+import type { NodeModel } from "../../src/model/node.js";
+import type { Interface, IpRule, Route } from "../../src/model/routing.js";
+import { printAppend } from "../../src/parse/print-iptables.js";
+import type { Session } from "./netns.js";
+
+export interface Wire {
+  /** The node's interface name. */
+  iface: string;
+  /** Peer namespace holding `p0`. */
+  peerNs: string;
+  nodeMac: string;
+  peerMac: string;
+}
+
+export interface BuiltNode {
+  session: Session;
+  nodeNs: string;
+  wires: Map<string, Wire>;
+  /** Things the dump had that could not be reproduced in the namespace (reported, not fatal). */
+  warnings: string[];
+}
+
+const PEER_IF = "p0";
+
+function cleanName(name: string): string {
+  return name.replace(/@.*$/, "");
+}
+
+function validMac(mac: string | null): mac is string {
+  if (mac === null || !/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(mac)) return false;
+  const first = parseInt(mac.slice(0, 2), 16);
+  return (first & 1) === 0 && mac !== "00:00:00:00:00:00";
+}
+
+function peerMacFor(i: number): string {
+  const h = (i + 1).toString(16).padStart(4, "0");
+  return `02:50:50:00:${h.slice(0, 2)}:${h.slice(2)}`;
+}
+
+function nodeMacFor(i: number): string {
+  const h = (i + 1).toString(16).padStart(4, "0");
+  return `02:4e:4f:00:${h.slice(0, 2)}:${h.slice(2)}`;
+}
+
+/** The interfaces the harness builds: every dumped interface except loopback, in dump order. */
+export function buildableInterfaces(node: NodeModel): Interface[] {
+  const seen = new Set<string>();
+  return node.routing.interfaces.filter((i) => {
+    const name = cleanName(i.name);
+    if (name === "lo" || i.linkType === "link/loopback" || seen.has(name) || name.length > 15) return false;
+    seen.add(name);
+    return true;
+  });
+}
+
+/** `iptables-save` text for one ruleset, rules printed by podpath's own printer. */
+export function rulesetText(ruleset: Ruleset): string {
+  const out: string[] = [];
+  const order: TableName[] = ["raw", "mangle", "nat", "filter", "security"];
+  for (const name of order) {
+    const table = ruleset.tables.get(name);
+    if (!table) continue;
+    out.push(`*${name}`);
+    const chains = [...table.chains.values()];
+    for (const c of chains) out.push(`:${c.name} ${c.builtin ? (c.policy ?? "ACCEPT") : "-"} [0:0]`);
+    for (const c of chains as Chain[]) for (const r of c.rules) out.push(printAppend(c.name, r.spec));
+    out.push("COMMIT");
+  }
+  return `${out.join("\n")}\n`;
+}
+
+function range(r: { lo: number; hi: number }): string {
+  return r.lo === r.hi ? `${r.lo}` : `${r.lo}-${r.hi}`;
+}
+
+/** `ip rule add …` arguments for a model rule. */
+export function ipRuleArgs(r: IpRule): string[] {
+  const a: string[] = [];
+  if (r.not) a.push("not");
+  a.push("pref", String(r.priority));
+  a.push("from", r.from ? formatPrefix(r.from) : "all");
+  if (r.to) a.push("to", formatPrefix(r.to));
+  if (r.iif) a.push("iif", r.iif);
+  if (r.oif) a.push("oif", r.oif);
+  if (r.fwmark) a.push("fwmark", `0x${r.fwmark.value.toString(16)}/0x${r.fwmark.mask.toString(16)}`);
+  if (r.tos !== null) a.push("tos", `0x${r.tos.toString(16)}`);
+  if (r.ipproto !== null) a.push("ipproto", String(r.ipproto));
+  if (r.sport) a.push("sport", range(r.sport));
+  if (r.dport) a.push("dport", range(r.dport));
+  if (r.uidrange) a.push("uidrange", `${r.uidrange.lo}-${r.uidrange.hi}`);
+  if (r.l3mdev) a.push("l3mdev");
+  if (r.protocol) a.push("protocol", r.protocol);
+  if (r.realms) a.push("realms", r.realms);
+  switch (r.action.type) {
+    case "lookup":
+      if (!r.l3mdev) a.push("lookup", r.action.table);
+      if (r.suppressPrefixlength !== null) a.push("suppress_prefixlength", String(r.suppressPrefixlength));
+      if (r.suppressIfgroup !== null) a.push("suppress_ifgroup", r.suppressIfgroup);
+      break;
+    case "goto":
+      a.push("goto", String(r.action.priority));
+      break;
+    case "nop":
+      a.push("nop");
+      break;
+    default:
+      a.push(r.action.type);
+  }
+  return a;
+}
+
+function isDefaultLocal(r: IpRule): boolean {
+  return r.priority === 0 && !r.not && r.from === null && r.to === null && r.iif === null && r.oif === null &&
+    r.fwmark === null && r.tos === null && r.action.type === "lookup" && r.action.table === "local";
+}
+
+/** `ip route replace …` arguments (without nexthops' onlink unless dumped). */
+export function ipRouteArgs(r: Route, onlink: boolean): string[] {
+  const a: string[] = [];
+  if (r.type !== "unicast") a.push(r.type);
+  a.push(formatPrefix(r.dst, true));
+  if (r.tos !== null) a.push("tos", `0x${r.tos.toString(16)}`);
+  if (r.nexthops.length === 1) {
+    const nh = r.nexthops[0]!;
+    if (nh.gateway) a.push("via", formatAddress(nh.gateway));
+    if (nh.dev) a.push("dev", cleanName(nh.dev));
+    if (nh.onlink || (onlink && nh.gateway)) a.push("onlink");
+  }
+  if (r.proto) a.push("proto", r.proto);
+  a.push("scope", r.scope);
+  if (r.src) a.push("src", formatAddress(r.src));
+  a.push("metric", String(r.metric));
+  a.push("table", r.table);
+  if (r.nexthops.length > 1) {
+    for (const nh of r.nexthops) {
+      a.push("nexthop");
+      if (nh.gateway) a.push("via", formatAddress(nh.gateway));
+      if (nh.dev) a.push("dev", cleanName(nh.dev));
+      a.push("weight", String(nh.weight));
+      if (nh.onlink || (onlink && nh.gateway)) a.push("onlink");
+    }
+  }
+  return a;
+}
+
+/** Routes the kernel creates by itself from the addresses (table local's local/broadcast routes). */
+function kernelMade(r: Route): boolean {
+  return r.table === "local" && r.proto === "kernel" && (r.type === "local" || r.type === "broadcast");
+}
+
+export interface BuildOptions {
+  /** Addresses the node must reach without ARP: a permanent neighbour entry on every interface. */
+  neighbours: Iterable<string>;
+}
+
+export function buildNode(session: Session, node: NodeModel, opts: BuildOptions): BuiltNode {
+  const warnings: string[] = [];
+  const nodeNs = session.add("node");
+  const wires = new Map<string, Wire>();
+  const ifaces = buildableInterfaces(node);
+  const quiet = ["net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"];
+  session.exec(nodeNs, ["sysctl", "-qw", ...quiet]);
+
+  ifaces.forEach((iface, i) => {
+    const name = cleanName(iface.name);
+    const peerNs = session.add(`w${i}`);
+    session.exec(peerNs, ["sysctl", "-qw", ...quiet]);
+    const nodeMac = validMac(iface.mac) ? iface.mac.toLowerCase() : nodeMacFor(i);
+    const peerMac = peerMacFor(i);
+    const mtu = String(Math.min(Math.max(iface.mtu ?? 1500, 1280), 65535));
+    session.ip(peerNs, ["link", "add", PEER_IF, "address", peerMac, "mtu", mtu, "type", "veth",
+      "peer", "name", name, "address", nodeMac, "mtu", mtu, "netns", nodeNs]);
+    session.ip(peerNs, ["link", "set", PEER_IF, "up"]);
+    wires.set(name, { iface: name, peerNs, nodeMac, peerMac });
+  });
+
+  // Addresses: primary ones first so the kernel marks the others secondary, as dumped.
+  for (const iface of ifaces) {
+    const name = cleanName(iface.name);
+    const v4 = iface.addresses.filter((a) => a.address.family === 4);
+    for (const a of [...v4.filter((x) => !x.secondary), ...v4.filter((x) => x.secondary)]) {
+      const args = ["addr", "add", `${formatAddress(a.address)}/${a.prefixLen}`];
+      if (a.peer) args.splice(3, 0, "peer", a.peer);
+      args.push("brd", "+", "scope", a.scope, "dev", name, "noprefixroute");
+      try {
+        session.ip(nodeNs, args);
+      } catch (e) {
+        warnings.push(`address: ${(e as Error).message}`);
+      }
+    }
+    session.ip(nodeNs, ["link", "set", name, "up"]);
+  }
+
+  // sysctls: forwarding on; no reverse-path filter (not in a dump); accept packets from local sources.
+  const sys = [
+    "net.ipv4.ip_forward=1", "net/ipv4/conf/all/rp_filter=0", "net/ipv4/conf/default/rp_filter=0",
+    "net/ipv4/conf/all/accept_local=1", "net/ipv4/conf/all/send_redirects=0", "net/ipv4/conf/default/send_redirects=0",
+  ];
+  for (const name of wires.keys()) sys.push(`net/ipv4/conf/${name}/rp_filter=0`, `net/ipv4/conf/${name}/accept_local=1`);
+  session.exec(nodeNs, ["sysctl", "-qw", ...sys]);
+
+  // Routes: device routes first (gateways must be reachable when their route is added), then the rest.
+  const routes = node.routing.routes.filter((r) => r.family === 4 && !kernelMade(r));
+  const known = new Set(wires.keys());
+  known.add("lo");
+  const ordered = [...routes.filter((r) => r.nexthops.every((n) => n.gateway === null)), ...routes.filter((r) => r.nexthops.some((n) => n.gateway !== null))];
+  for (const r of ordered) {
+    const missing = r.nexthops.map((n) => n.dev && cleanName(n.dev)).filter((d): d is string => d !== null && !known.has(d));
+    if (missing.length > 0) {
+      warnings.push(`route skipped (no interface ${missing.join(",")}): ${r.origin.raw.trim()}`);
+      continue;
+    }
+    try {
+      session.ip(nodeNs, ["route", "replace", ...ipRouteArgs(r, false)]);
+    } catch {
+      try {
+        session.ip(nodeNs, ["route", "replace", ...ipRouteArgs(r, true)]);
+        warnings.push(`route added with onlink: ${r.origin.raw.trim()}`);
+      } catch (e) {
+        warnings.push(`route failed: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  // Policy rules, when the dump had them: replace the kernel's defaults by the dumped list.
+  if (node.routing.rulesGiven.includes(4)) {
+    const rules = node.routing.rules.filter((r) => r.family === 4);
+    session.ip(nodeNs, ["-4", "rule", "flush"]);
+    for (const r of rules) {
+      if (isDefaultLocal(r)) continue;
+      try {
+        session.ip(nodeNs, ["-4", "rule", "add", ...ipRuleArgs(r)]);
+      } catch (e) {
+        warnings.push(`rule failed: ${(e as Error).message}`);
+      }
+    }
+    if (!rules.some(isDefaultLocal)) session.ip(nodeNs, ["-4", "rule", "del", "pref", "0", "lookup", "local"]);
+  }
+
+  // iptables: podpath's model printed back, loaded atomically.
+  const ruleset = node.rulesets.find((r) => r.family === 4);
+  if (ruleset) {
+    const text = rulesetText(ruleset);
+    try {
+      session.exec(nodeNs, ["iptables-restore"], { input: text, timeoutMs: 60_000 });
+    } catch (e) {
+      throw new Error(`iptables-restore rejected the model's ruleset: ${(e as Error).message}\n${text}`);
+    }
+  }
+
+  // Permanent neighbours: nothing waits on ARP. Every candidate next hop on every interface.
+  const lines: string[] = [];
+  const neigh = new Set(opts.neighbours);
+  for (const r of routes) for (const nh of r.nexthops) if (nh.gateway && nh.gateway.family === 4) neigh.add(formatAddress(nh.gateway));
+  for (const w of wires.values()) {
+    for (const a of neigh) lines.push(`neigh replace ${a} lladdr ${w.peerMac} dev ${w.iface} nud permanent`);
+  }
+  const errs = session.ipBatch(nodeNs, lines);
+  if (errs.length > 0) warnings.push(`neighbours: ${errs.slice(0, 3).join("; ")}`);
+
+  return { session, nodeNs, wires, warnings };
+}
+
+export function addrText(a: IpAddr): string {
+  return formatAddress(a);
+}

@@ -1,0 +1,91 @@
+/**
+ * One differential run: build a node in namespaces, send its probes through the real kernel in batches,
+ * ask podpath about each, compare, and record every comparison in the results file that `run.mjs`
+ * summarises (`kernel agreement: K/N packets`).
+ */
+import { appendFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { NodeModel } from "../../src/model/node.js";
+import { buildNode } from "./build-node.js";
+import { Session } from "./netns.js";
+import { Observer, type Observation, type Probe } from "./observe.js";
+import { describeKernel, describePodpath, judge, podpathText, podpathTrace, type TraceJson } from "./podpath.js";
+
+export const RESULTS_FILE = process.env.PODPATH_KERNEL_RESULTS ?? join(tmpdir(), "podpath-kernel-results.jsonl");
+
+export interface Disagreement {
+  node: string;
+  probe: Probe;
+  kernel: Observation;
+  podpath: TraceJson | null;
+  reasons: string[];
+  text: string;
+}
+
+export interface NodeRun {
+  compared: number;
+  agreed: number;
+  disagreements: Disagreement[];
+  warnings: string[];
+}
+
+const BATCH = 400;
+/** Full text traces printed per node; every disagreement is still counted and recorded. */
+const MAX_TEXT_TRACES = 8;
+
+export function probeCommand(inputs: readonly string[], p: Probe): string {
+  return `podpath trace ${inputs.join(" ")} --src ${p.src} --dst ${p.dst} --proto ${p.proto === 6 ? "tcp" : "udp"} --sport ${p.sport} --dport ${p.dport} --iif ${p.iif ?? "none"}${p.mark ? ` --mark 0x${p.mark.toString(16)}` : ""}`;
+}
+
+/** Builds `node`, sends `probes`, compares with podpath run on `inputs` (the dump files/dir). */
+export async function runNode(suite: string, label: string, node: NodeModel, inputs: readonly string[], probes: readonly Probe[], neighbours: readonly string[]): Promise<NodeRun> {
+  const session = new Session();
+  const res: NodeRun = { compared: 0, agreed: 0, disagreements: [], warnings: [] };
+  let observer: Observer | null = null;
+  try {
+    const built = buildNode(session, node, { neighbours });
+    res.warnings.push(...built.warnings);
+    observer = new Observer(built);
+    await observer.start();
+    const usable = probes.filter((p) => p.iif === null || built.wires.has(p.iif));
+    for (let i = 0; i < usable.length; i += BATCH) {
+      const batch = usable.slice(i, i + BATCH);
+      const seen = await observer.send(batch);
+      for (let j = 0; j < batch.length; j++) {
+        const p = batch[j]!;
+        const k = seen[j]!;
+        let t: TraceJson | null = null;
+        let reasons: string[];
+        try {
+          t = await podpathTrace(inputs, p);
+          reasons = judge(p, t, k).reasons;
+        } catch (e) {
+          reasons = [`podpath failed: ${(e as Error).message.split("\n")[0]}`];
+        }
+        res.compared++;
+        const agree = reasons.length === 0;
+        if (agree) res.agreed++;
+        else {
+          const text = res.disagreements.length < MAX_TEXT_TRACES ? await podpathText(inputs, p) : "";
+          res.disagreements.push({ node: label, probe: p, kernel: k, podpath: t, reasons, text });
+        }
+        appendFileSync(RESULTS_FILE, `${JSON.stringify({ suite, node: label, agree, probe: p, kernel: k, podpath: t && describePodpath(t), reasons })}\n`);
+      }
+    }
+  } finally {
+    observer?.close();
+    session.cleanup();
+  }
+  return res;
+}
+
+export function report(d: Disagreement, inputs: readonly string[]): string {
+  return [
+    `✗ ${d.node}: ${probeCommand(inputs, d.probe)}`,
+    `  kernel : ${describeKernel(d.kernel)}`,
+    `  podpath: ${d.podpath ? describePodpath(d.podpath) : "(no answer)"}`,
+    ...d.reasons.map((r) => `  why    : ${r}`),
+    ...(d.text ? ["  podpath trace:", ...d.text.trimEnd().split("\n").map((l) => `    ${l}`)] : []),
+  ].join("\n");
+}

@@ -1,0 +1,129 @@
+import { mkdtempSync, writeFileSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../helpers.js";
+
+const SAMPLE = "fixtures/eks-al2023-two-enis";
+
+describe("podpath parse", () => {
+  it("prints exactly the documented JSON contract", async () => {
+    const r = await runCli(["parse", SAMPLE, "--json"]);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(Object.keys(j)).toEqual(["nodes", "diagnostics"]);
+    expect(j.nodes).toHaveLength(1);
+    const n = j.nodes[0];
+    expect(Object.keys(n)).toEqual(["name", "iptables", "ipRules", "routes", "interfaces"]);
+    expect(n.name).toBe("eks-al2023-two-enis");
+    // Counts from the real dumps: `grep -c` of `:` and `-A` lines per table, `ip rule | wc -l`, …
+    expect(n.iptables.nat).toEqual({ chains: 26, rules: 51 });
+    expect(n.iptables.mangle.rules).toBe(3);
+    expect(n.ipRules).toBe(7);
+    expect(n.routes).toBe(28);
+    expect(n.interfaces).toBe(5);
+  });
+
+  it("reads a paste of two nodes with prompts, colours, fences and CRLF", async () => {
+    const r = await runCli(["parse", "fixtures/messy-paste/paste.txt", "--json"]);
+    const j = JSON.parse(r.stdout);
+    expect(j.nodes.map((n: { name: string }) => n.name)).toEqual(["192.168.1.251", "192.168.2.17"]);
+    expect(j.nodes[0].interfaces).toBe(5);
+    expect(j.nodes[1].ipRules).toBe(14);
+    expect(j.diagnostics.filter((d: { severity: string }) => d.severity === "error")).toEqual([]);
+    // The chatter around the dumps is reported as skipped, never silently dropped.
+    expect(j.diagnostics.some((d: { line: number; message: string }) => d.line === 1 && /skipped/.test(d.message))).toBe(true);
+    expect(r.code).toBe(0);
+  });
+
+  it("exits 1 with file:line:column diagnostics when a dump has errors, 2 on usage and I/O problems", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "podpath-"));
+    const bad = join(dir, "iptables-save.txt");
+    writeFileSync(bad, "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -d 10.0.0.0/33 -j ACCEPT\nCOMMIT\n");
+    const r = await runCli(["parse", bad]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`${bad}:3:18: error: -d: prefix length 33 is larger than 32`);
+    const missing = await runCli(["parse", join(dir, "nope.txt")]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe(`podpath: ${join(dir, "nope.txt")}: no such file or directory\n`);
+    const empty = join(dir, "empty");
+    mkdirSync(empty);
+    expect((await runCli(["parse", empty])).stderr).toMatch(/holds no dump files/);
+    const bin = join(dir, "bin.txt");
+    writeFileSync(bin, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2]));
+    expect((await runCli(["parse", bin])).stderr).toMatch(/binary file/);
+    expect((await runCli(["frobnicate"])).code).toBe(2);
+  });
+
+  it("reads standard input with -", async () => {
+    const r = await runCli(["parse", "-", "--json"], "0:\tfrom all lookup local\n32766:\tfrom all lookup main\n");
+    expect(JSON.parse(r.stdout).nodes[0].ipRules).toBe(2);
+  });
+});
+
+describe("podpath trace", () => {
+  it("answers the sample question in JSON", async () => {
+    const r = await runCli(["trace", SAMPLE, "--src", "192.168.1.150", "--dst", "203.0.113.9", "--dport", "443", "--json"]);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j).toMatchObject({
+      verdict: "forwarded", snat: true, dnat: false,
+      final: { src: "192.168.1.251", dst: "203.0.113.9" },
+      egress: { interface: "ens5", eni: "device-0", table: "main", gateway: "192.168.1.1" },
+    });
+    expect(j.packet.iif).toBe("eni83e4ca63e3c");
+    expect(j.explanation).toMatch(/203\.0\.113\.9 is outside 172\.20\.0\.0\/16 \(excluded\), 192\.168\.0\.0\/16, so rule 3 of nat AWS-SNAT-CHAIN-0/);
+    expect(j.explanation).toMatch(/AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS/);
+  });
+
+  it("text output puts the verdict first", async () => {
+    const r = await runCli(["trace", SAMPLE, "--src", "192.168.1.150", "--dst", "172.20.1.100", "--proto", "udp", "--dport", "8125"]);
+    const lines = r.stdout.split("\n");
+    expect(lines[2]).toBe("forwarded · no SNAT · out ens6 (device-1) via 192.168.1.1, table 2");
+  });
+
+  it("rejects bad options with exit 2 and a message, never a stack", async () => {
+    const bad = await runCli(["trace", SAMPLE, "--src", "192.168.1.999", "--dst", "203.0.113.9"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^podpath: --src 192\.168\.1\.999: expected an IPv4 or IPv6 address/);
+    const port = await runCli(["trace", SAMPLE, "--src", "192.168.1.150", "--dst", "203.0.113.9", "--dport", "70000"]);
+    expect(port.stderr).toMatch(/--dport 70000: expected a port/);
+    const noIif = await runCli(["trace", SAMPLE, "--src", "10.9.9.9", "--dst", "203.0.113.9"]);
+    expect(noIif.code).toBe(2);
+    expect(noIif.stderr).toMatch(/--iif is needed: .* \(interfaces: lo, ens5, ens6, eni6801f01d8a7, eni83e4ca63e3c\)/);
+    const iface = await runCli(["trace", SAMPLE, "--src", "10.9.9.9", "--dst", "203.0.113.9", "--iif", "eth9"]);
+    expect(iface.stderr).toMatch(/--iif eth9: no such interface/);
+    for (const r of [bad, port, noIif, iface]) expect(r.stderr).not.toMatch(/\bat .*\.js:\d+/);
+  });
+
+  it("with no command, traces the sample packet on the sample node", async () => {
+    const r = await runCli([]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^node eks-al2023-two-enis: tcp 192\.168\.1\.150:40000 → 203\.0\.113\.9:443/);
+    expect(r.stderr).toMatch(/sample/);
+  });
+});
+
+describe("podpath check", () => {
+  it("prints a readable diff for a failing expectation and exits 1", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "podpath-"));
+    const file = join(dir, "expect.yaml");
+    writeFileSync(file, `node: ${process.cwd()}/${SAMPLE}\nexpect:\n  - packet: { src: 192.168.1.150, dst: 203.0.113.9, dport: 443 }\n    snat: false\n    egress: { interface: ens6 }\n`);
+    const r = await runCli(["check", file, "--json"]);
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.stdout);
+    expect(j.failed).toBe(1);
+    expect(j.files[0].cases[0].failures).toEqual(["snat: expected false, traced true", "egress.interface: expected ens6, traced ens5"]);
+    const text = await runCli(["check", file]);
+    expect(text.stdout).toMatch(/deciding: nat: snat 192\.168\.1\.150 → 192\.168\.1\.251 \(rule 3 of nat AWS-SNAT-CHAIN-0\); route: 1024: from all fwmark 0x80\/0x80 lookup main/);
+  });
+
+  it("refuses a malformed expectation file with exit 2", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "podpath-"));
+    const file = join(dir, "bad.yaml");
+    writeFileSync(file, "node: x\nexpect:\n  - packet: { src: 1.2.3.4 }\n    snatt: true\n");
+    const r = await runCli(["check", file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/src and dst are required; .*unknown field `snatt`/);
+  });
+});

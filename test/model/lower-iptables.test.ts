@@ -1,0 +1,99 @@
+import { describe, expect, it } from "vitest";
+import { parseBundle } from "../../src/model/bundle.js";
+import type { Rule } from "../../src/model/netfilter.js";
+
+function lower(text: string) {
+  const b = parseBundle(text, "dump.txt");
+  const rs = b.nodes[0]?.rulesets[0];
+  const rule = (table: string, chain: string, pos: number): Rule | undefined =>
+    rs?.tables.get(table as "nat")?.chains.get(chain)?.rules[pos - 1];
+  return { b, rs, rule, errors: b.diagnostics.filter((d) => d.severity === "error"), warnings: b.diagnostics.filter((d) => d.severity === "warning") };
+}
+
+const SAVE = (body: string, table = "nat") => `*${table}\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n${body}\nCOMMIT\n`;
+
+describe("lowering iptables to the netfilter model", () => {
+  it("types the CNI's SNAT rule: negated interface wildcard, addrtype, SNAT with flags", () => {
+    const { rule, errors } = lower(SAVE(':AWS-SNAT-CHAIN-0 - [0:0]\n-A POSTROUTING -j AWS-SNAT-CHAIN-0\n-A AWS-SNAT-CHAIN-0 ! -o vlan+ -m comment --comment "AWS, SNAT" -m addrtype ! --dst-type LOCAL -j SNAT --to-source 192.168.1.251 --random-fully'));
+    expect(errors).toEqual([]);
+    const r = rule("nat", "AWS-SNAT-CHAIN-0", 1);
+    expect(r?.matches).toEqual([
+      { type: "out-interface", pattern: { name: "vlan", wildcard: true }, negated: true },
+      { type: "comment", text: "AWS, SNAT" },
+      { type: "addrtype", src: null, dst: { types: ["LOCAL"], negated: true }, limitIfaceIn: false, limitIfaceOut: false },
+    ]);
+    expect(r?.target).toMatchObject({ type: "snat", random: false, randomFully: true, to: { addrLo: { family: 4, value: 0xc0a801fbn } } });
+    expect(rule("nat", "POSTROUTING", 1)?.target).toEqual({ type: "jump", chain: "AWS-SNAT-CHAIN-0" });
+  });
+
+  it("normalises MARK and CONNMARK forms to the kernel's xset", () => {
+    const { rule } = lower(SAVE([
+      "-A PREROUTING -j MARK --set-xmark 0x4000/0x4000",
+      "-A PREROUTING -j MARK --or-mark 0x10",
+      "-A PREROUTING -j MARK --and-mark 0xff",
+      "-A PREROUTING -j CONNMARK --restore-mark --nfmask 0x80 --ctmask 0x80",
+      "-A PREROUTING -j CONNMARK --save-mark",
+    ].join("\n"), "mangle").replace(":INPUT ACCEPT [0:0]\n", ":INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n"));
+    expect(rule("mangle", "PREROUTING", 1)?.target).toEqual({ type: "mark", value: 0x4000, mask: 0x4000 });
+    expect(rule("mangle", "PREROUTING", 2)?.target).toEqual({ type: "mark", value: 0x10, mask: 0x10 });
+    expect(rule("mangle", "PREROUTING", 3)?.target).toEqual({ type: "mark", value: 0, mask: 0xffffff00 });
+    expect(rule("mangle", "PREROUTING", 4)?.target).toEqual({ type: "connmark-restore", nfmask: 0x80, ctmask: 0x80 });
+    expect(rule("mangle", "PREROUTING", 5)?.target).toEqual({ type: "connmark-save", nfmask: 0xffffffff, ctmask: 0xffffffff });
+  });
+
+  it("turns what a dump cannot decide into opaque matches, and statistic into a probability", () => {
+    const { rule } = lower(SAVE(":X - [0:0]\n-A X -m set --match-set KUBE-CLUSTER-IP dst,dst -j ACCEPT\n-A X -m statistic --mode random --probability 0.33333333349 -j ACCEPT"));
+    expect(rule("nat", "X", 1)?.matches[0]).toMatchObject({ type: "opaque", module: "set" });
+    expect(rule("nat", "X", 2)?.matches[0]).toEqual({ type: "random", probability: 0.33333333349, negated: false });
+  });
+
+  it("reads implicit protocol modules (-p tcp --dport 80) like iptables-restore does", () => {
+    const { rule, errors } = lower(SAVE(":X - [0:0]\n-A X -p tcp --dport 80 -j ACCEPT"));
+    expect(errors).toEqual([]);
+    expect(rule("nat", "X", 1)?.matches).toContainEqual({ type: "port", which: "dst", range: { lo: 80, hi: 80 }, negated: false });
+  });
+
+  it("names a -S listing's table from its policies, or from a header", () => {
+    const mangle = lower("-P PREROUTING ACCEPT\n-P INPUT ACCEPT\n-P FORWARD ACCEPT\n-P OUTPUT ACCEPT\n-P POSTROUTING ACCEPT\n-A PREROUTING -j MARK --set-xmark 0x1/0x1\n");
+    expect([...(mangle.rs?.tables.keys() ?? [])]).toEqual(["mangle"]);
+    const nat = lower("$ iptables -t nat -S\n-P PREROUTING ACCEPT\n-N FOO\n-A FOO -j RETURN\n");
+    expect([...(nat.rs?.tables.keys() ?? [])]).toEqual(["nat"]);
+  });
+});
+
+describe("what iptables-restore would refuse is an error at the right place", () => {
+  const cases: [string, string, RegExp, number][] = [
+    ["-A to an undeclared chain", SAVE("-A NOPE -j ACCEPT"), /undeclared chain NOPE/, 6],
+    ["jump to a missing chain", SAVE("-A PREROUTING -j MISSING-chain"), /undefined chain "MISSING-chain"/, 6],
+    ["jump cycle", SAVE(":A - [0:0]\n:B - [0:0]\n-A A -j B\n-A B -j A"), /rule loop in table nat: .*A → B → A|B → A → B/, 9],
+    ["missing COMMIT", "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j ACCEPT\n", /missing COMMIT/, 1],
+    ["rule before any table", "*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n-A INPUT -j ACCEPT\n", /rule after COMMIT|before any table/, 4],
+    ["bad CIDR", SAVE("-A PREROUTING -d 10.0.0.0/33 -j ACCEPT"), /prefix length 33/, 6],
+    ["IPv6 address in an IPv4 dump", SAVE("-A PREROUTING -s 10.0.0.0/8 -j ACCEPT\n-A PREROUTING -d fd00::/8 -j ACCEPT"), /IPv6 address "fd00::\/8" in an IPv4 ruleset/, 7],
+    ["port out of range", SAVE("-A PREROUTING -p tcp -m tcp --dport 70000 -j ACCEPT"), /port 70000 is out of range/, 6],
+    ["unknown table", "*natt\n:PREROUTING ACCEPT [0:0]\nCOMMIT\n", /unknown table "natt"/, 1],
+    ["unknown option of a known module", SAVE("-A PREROUTING -p tcp -m tcp --dprot 80 -j ACCEPT"), /-m tcp has no option --dprot/, 6],
+    ["chain defined twice", SAVE(":X - [0:0]\n:X - [0:0]"), /defined twice/, 7],
+  ];
+  for (const [what, text, message, line] of cases) {
+    it(what, () => {
+      const { errors } = lower(text);
+      const hit = errors.find((d) => message.test(d.message));
+      expect(hit, JSON.stringify(errors)).toBeDefined();
+      expect(hit?.line).toBe(line);
+      expect(hit?.column).toBeGreaterThanOrEqual(1);
+      expect(hit?.column).toBeLessThanOrEqual((text.split("\n")[line - 1]?.length ?? 0) + 1);
+    });
+  }
+
+  it("flags an unknown module as a warning and keeps the rule", () => {
+    const { warnings, rule } = lower(SAVE("-A PREROUTING -m frobnicate --level 3 -j ACCEPT"));
+    expect(warnings.some((w) => /unknown match module "frobnicate"/.test(w.message))).toBe(true);
+    expect(rule("nat", "PREROUTING", 1)?.matches[0]).toMatchObject({ type: "opaque", module: "frobnicate" });
+  });
+
+  it("keeps the good rules of a table that has bad ones", () => {
+    const { rule } = lower(SAVE("-A PREROUTING -d 10.0.0.0/33 -j ACCEPT\n-A PREROUTING -d 10.0.0.0/8 -j RETURN"));
+    expect(rule("nat", "PREROUTING", 2)?.target).toEqual({ type: "return" });
+  });
+});

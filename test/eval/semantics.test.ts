@@ -7,11 +7,9 @@ import { factsOf } from "../helpers.js";
 
 const ip = (s: string) => parseAddress(s) as IpAddr;
 
-function packet(over: Partial<PacketInput> & { src: string; dst: string }): PacketInput {
-  return {
-    proto: 6, sport: 40000, dport: 443, iif: "eni1", mark: 0, ctstate: "NEW", ctmark: 0, assume: {},
-    ...over, src: ip(over.src), dst: ip(over.dst),
-  } as PacketInput;
+function packet(over: Omit<Partial<PacketInput>, "src" | "dst"> & { src: string; dst: string }): PacketInput {
+  const { src, dst, ...rest } = over;
+  return { proto: 6, sport: 40000, dport: 443, iif: "eni1", mark: 0, ctstate: "NEW", ctmark: 0, assume: {}, ...rest, src: ip(src), dst: ip(dst) };
 }
 
 /** A small node: pod veth eni1, primary ENI eth0 (main), secondary eth1 (table 2). */

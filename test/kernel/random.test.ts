@@ -13,7 +13,7 @@ import { kernelUnsupportedReason } from "./netns.js";
 import { probesFor, rng, seedFromEnv } from "./packets.js";
 import { cliBuilt } from "./podpath.js";
 
-const NODES = Number(process.env.PODPATH_KERNEL_RANDOM_NODES ?? 8);
+const NODES = Number(process.env.PODPATH_KERNEL_RANDOM_NODES ?? 16);
 const PER_NODE = Number(process.env.PODPATH_KERNEL_PER_NODE ?? 130);
 const unsupported = kernelUnsupportedReason() ?? (cliBuilt() ? null : "kernel tests skipped: podpath is not built (npm run build)");
 const seed = seedFromEnv();

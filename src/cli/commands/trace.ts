@@ -1,19 +1,25 @@
 /** `podpath trace FILE... --src IP --dst IP [...]`: one packet through each selected node. */
 import { Command, Option } from "commander";
 import { evaluate } from "../../eval/evaluate.js";
-import { nodeFacts } from "../../eval/node-facts.js";
-import { traceJson } from "../../explain/json.js";
+import { nodeFacts, type NodeFacts } from "../../eval/node-facts.js";
+import { traceDiagram } from "../../explain/diagram.js";
+import { traceJson, type TraceJson } from "../../explain/json.js";
 import { traceText } from "../../explain/text.js";
-import type { Io } from "../io.js";
+import { CliError, type Io } from "../io.js";
 import { loadBundle, reportDiagnostics, selectNodes } from "../node-select.js";
 import { packetFromFlags, type PacketFlags } from "../packet-options.js";
 
 interface TraceOptions extends PacketFlags {
   node?: string;
   json?: boolean;
+  format?: string;
+  packets?: string;
   brief?: boolean;
   maxBytes?: number;
 }
+
+const FORMATS = ["text", "json", "mermaid", "dot"] as const;
+type Format = (typeof FORMATS)[number];
 
 export function addPacketOptions(cmd: Command): Command {
   return cmd
@@ -34,20 +40,69 @@ export function traceCommand(io: Io, setExit: (code: number) => void): Command {
     .description("trace one packet through the node's netfilter rules and policy routing")
     .argument("<files...>", "dump files, node directories, or - for standard input")
     .option("--node <name>", "which node of a multi-node paste (default: all)")
-    .option("--json", "print the JSON result")
+    .option("--json", "print the JSON result (same as --format json)")
+    .option("--format <f>", "text (default), json, mermaid or dot (a path picture for tickets)")
+    .option("--packets <file>", "trace every packet of a JSON-lines file ({id, src, dst, proto, sport, dport, iif} per line)")
     .option("--brief", "in text output, show only the rules that matched")
     .option("--max-bytes <n>", "refuse inputs larger than this", (v) => Number(v));
   addPacketOptions(cmd);
   return cmd.action((files: string[], opts: TraceOptions) => {
+    const format: Format = opts.json ? "json" : ((opts.format ?? "text") as Format);
+    if (!FORMATS.includes(format)) throw new CliError(`--format ${opts.format}: expected ${FORMATS.join(", ")}`);
     const bundle = loadBundle(io, files, opts.maxBytes);
     reportDiagnostics(io, bundle.diagnostics, false);
     const nodes = selectNodes(bundle, opts.node);
-    const results = nodes.map((node) => {
-      const facts = nodeFacts(node);
-      return traceJson(evaluate(facts, packetFromFlags(opts, facts)), facts);
-    });
-    if (opts.json) io.stdout(`${JSON.stringify(results.length === 1 ? results[0] : results, null, 2)}\n`);
-    else io.stdout(`${results.map((r) => traceText(r, { verbose: !opts.brief })).join("\n\n")}\n`);
+    const facts = nodes.map(nodeFacts);
+    if (opts.packets !== undefined) {
+      tracePacketList(io, facts, opts.packets, format);
+      setExit(0);
+      return;
+    }
+    const results = facts.map((f) => traceJson(evaluate(f, packetFromFlags(opts, f)), f));
+    io.stdout(render(results, format, !opts.brief));
     setExit(0);
+  });
+}
+
+function render(results: TraceJson[], format: Format, verbose: boolean): string {
+  switch (format) {
+    case "json":
+      return `${JSON.stringify(results.length === 1 ? results[0] : results, null, 2)}\n`;
+    case "mermaid":
+    case "dot":
+      return traceDiagram(results, format);
+    case "text":
+      return `${results.map((r) => traceText(r, { verbose })).join("\n\n")}\n`;
+  }
+}
+
+/** Batch mode: one packet per input line, one result line per packet, in input order, each with its id. */
+function tracePacketList(io: Io, facts: NodeFacts[], path: string, format: Format): void {
+  let text: string;
+  try {
+    text = path === "-" ? io.readStdin() : io.fs.readFile(path).toString("utf8");
+  } catch {
+    throw new CliError(`--packets ${path}: cannot read it`);
+  }
+  text.split("\n").forEach((line, i) => {
+    if (line.trim() === "") return;
+    let id: unknown = i + 1;
+    const results: TraceJson[] = [];
+    try {
+      const raw: unknown = JSON.parse(line);
+      if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new CliError("expected a JSON object");
+      const p = raw as Record<string, unknown>;
+      id = p.id ?? id;
+      const flags: PacketFlags = {};
+      for (const k of ["src", "dst", "proto", "sport", "dport", "iif", "mark"] as const) if (p[k] !== undefined && p[k] !== null) flags[k] = String(p[k]);
+      for (const f of facts) results.push(traceJson(evaluate(f, packetFromFlags(flags, f)), f));
+    } catch (e) {
+      const error = e instanceof CliError ? e.message : e instanceof SyntaxError ? `not JSON: ${e.message}` : String(e);
+      if (format === "json") io.stdout(`${JSON.stringify({ id, error })}\n`);
+      else io.stderr(`${path}:${i + 1}: ${error}\n`);
+      return;
+    }
+    if (format === "json") for (const r of results) io.stdout(`${JSON.stringify({ id, ...r })}\n`);
+    else io.stdout(`# ${String(id)}\n${render(results, format, false)}\n`);
   });
 }

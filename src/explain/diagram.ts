@@ -1,0 +1,80 @@
+/**
+ * The trace as a path picture: packet → hooks and the rules that acted → routing → egress, with the
+ * deciding steps (NAT, the routing rule, a drop) emphasised. Mermaid and Graphviz DOT, for tickets.
+ */
+import type { OutcomeJson, StepJson, TraceJson } from "./json.js";
+import { sanitize } from "./sanitize.js";
+
+export type DiagramFormat = "mermaid" | "dot";
+
+interface Box {
+  label: string;
+  emphasis: boolean;
+}
+
+function boxesOf(t: TraceJson, o: OutcomeJson): Box[] {
+  const p = t.packet;
+  const boxes: Box[] = [{ label: `${p.proto} ${p.src} → ${p.dst}${p.dport !== null ? `:${p.dport}` : ""}\n${p.iif ? `in ${p.iif}` : "from the node"}`, emphasis: false }];
+  let hook: string | null = null;
+  const acted: string[] = [];
+  const flush = () => {
+    if (hook !== null && acted.length > 0) boxes.push({ label: [hook, ...acted].join("\n"), emphasis: false });
+    acted.length = 0;
+  };
+  for (const s of o.steps) {
+    if (s.type === "hook") {
+      if (s.hook !== hook) flush();
+      hook = String(s.hook);
+    } else if (s.type === "target" && s.effect !== "none" && !/ (0x[0-9a-f]+) → \1$/.test(String(s.effect))) {
+      const deciding = /^(snat|dnat)/.test(String(s.effect));
+      if (deciding) {
+        flush();
+        boxes.push({ label: `${s.table} ${s.chain} rule ${s.position}\n${s.effect}`, emphasis: true });
+      } else acted.push(`${s.table} ${s.chain} ${s.position}: ${s.effect}`);
+    } else if (s.type === "route") {
+      flush();
+      boxes.push({ label: routeLabel(s), emphasis: true });
+    } else if (s.type === "policy" && s.policy === "DROP" ) {
+      acted.push(`policy DROP`);
+    }
+  }
+  flush();
+  const end = o.egress
+    ? `${o.verdict}\nout ${o.egress.interface}${o.egress.eni ? ` (${o.egress.eni})` : ""}${o.egress.gateway ? ` via ${o.egress.gateway}` : ""}\nsrc ${o.final.src}`
+    : o.verdict;
+  boxes.push({ label: end, emphasis: true });
+  return boxes;
+}
+
+function routeLabel(s: StepJson): string {
+  return `${s.reroute ? "re-route" : "route"}: ${s.ipRule ?? "(no rule)"}\n${s.decision === "unicast" ? `table ${s.table}: ${s.route}` : String(s.decision)}`;
+}
+
+// Each line is sanitised on its own: the line breaks are ours, everything else came from a dump.
+const mermaidText = (s: string) => s.split("\n").map((l) => sanitize(l).replace(/"/g, "#quot;")).join("<br/>");
+const dotText = (s: string) => s.split("\n").map((l) => sanitize(l).replace(/[\\"]/g, (c) => `\\${c}`)).join("\\n");
+
+export function traceDiagram(traces: readonly TraceJson[], format: DiagramFormat): string {
+  const out: string[] = format === "mermaid" ? ["flowchart TD"] : ["digraph podpath {", "  rankdir=TB;", '  node [shape=box, fontname="monospace"];'];
+  let n = 0;
+  traces.forEach((t, ti) => {
+    t.outcomes.forEach((o, oi) => {
+      const title = `${t.node}${t.outcomes.length > 1 ? ` — outcome ${oi + 1} (p=${o.probability})` : ""}`;
+      const ids = boxesOf(t, o).map((b) => ({ ...b, id: `n${n++}` }));
+      if (format === "mermaid") {
+        out.push(`  subgraph g${ti}_${oi}["${mermaidText(title)}"]`);
+        for (const b of ids) out.push(`    ${b.id}["${mermaidText(b.label)}"]${b.emphasis ? `:::decides` : ""}`);
+        for (let i = 1; i < ids.length; i++) out.push(`    ${ids[i - 1]?.id} --> ${ids[i]?.id}`);
+        out.push("  end");
+      } else {
+        out.push(`  subgraph cluster_${ti}_${oi} {`, `    label="${dotText(title)}";`);
+        for (const b of ids) out.push(`    ${b.id} [label="${dotText(b.label)}"${b.emphasis ? ", style=bold, penwidth=2" : ""}];`);
+        for (let i = 1; i < ids.length; i++) out.push(`    ${ids[i - 1]?.id} -> ${ids[i]?.id};`);
+        out.push("  }");
+      }
+    });
+  });
+  if (format === "mermaid") out.push("  classDef decides stroke-width:3px;");
+  else out.push("}");
+  return `${out.join("\n")}\n`;
+}

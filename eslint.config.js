@@ -36,5 +36,7 @@ export default tseslint.config(
   layer(["src/parse/**", "src/diagnostics.ts"], ["eval", "explain", "cli", "tui"]),
   layer(["src/model/**"], ["eval", "explain", "cli", "tui"]),
   layer(["src/eval/**"], ["explain", "cli", "tui"]),
+  layer(["src/cni/**"], ["explain", "cli", "tui"]),
   layer(["src/explain/**"], ["cli", "tui"]),
+  layer(["src/check/**"], ["cli", "tui"]),
 );

@@ -3,7 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: "unit", include: ["test/**/*.test.{ts,tsx}"], exclude: ["test/kernel/**"] } },
+      // Property and fuzz tests run thousands of cases; a loaded 2-core CI machine needs headroom.
+      { test: { name: "unit", include: ["test/**/*.test.{ts,tsx}"], exclude: ["test/kernel/**"], testTimeout: 60_000 } },
       {
         test: {
           name: "kernel",

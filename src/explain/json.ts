@@ -5,7 +5,8 @@ import { eniOf } from "../eval/eni.js";
 import type { NodeFacts } from "../eval/node-facts.js";
 import type { Outcome, TraceResult, TraceStep, Verdict } from "../eval/types.js";
 import { addr, describeAssumption, describeMatch, hexMark, ipRuleText, round, ruleText, routeText } from "./describe.js";
-import { explainOutcome } from "./why.js";
+import type { Fix } from "../cni/suggest.js";
+import { explainOutcome, fixWords } from "./why.js";
 
 export interface EgressJson {
   interface: string | null;
@@ -38,6 +39,8 @@ export interface TraceJson {
   egress: EgressJson | null;
   outcomes: OutcomeJson[];
   explanation: string;
+  /** Setting changes that give the other answer, each verified by a what-if trace. */
+  fixes: Fix[];
   truncated: boolean;
 }
 
@@ -106,7 +109,7 @@ function agreed<T>(values: T[]): T | null {
   return values.every((v) => JSON.stringify(v) === first) ? (values[0] ?? null) : null;
 }
 
-export function traceJson(result: TraceResult, facts: NodeFacts): TraceJson {
+export function traceJson(result: TraceResult, facts: NodeFacts, fixes: Fix[] = []): TraceJson {
   const outcomes = result.outcomes.map((o) => outcomeJson(o, result, facts));
   const p = result.packet;
   const egress = agreed(outcomes.map((o) => o.egress));
@@ -119,7 +122,8 @@ export function traceJson(result: TraceResult, facts: NodeFacts): TraceJson {
     final: { src: agreed(outcomes.map((o) => o.final.src)), dst: agreed(outcomes.map((o) => o.final.dst)) },
     egress: outcomes.length > 0 && outcomes.every((o) => o.egress === null) ? null : egress ?? (agreedPartial(outcomes) ?? null),
     outcomes,
-    explanation: outcomes.length === 1 ? (outcomes[0]?.explanation ?? "") : `${outcomes.length} possible outcomes; see each.`,
+    explanation: [outcomes.length === 1 ? (outcomes[0]?.explanation ?? "") : `${outcomes.length} possible outcomes; see each.`, ...fixes.map(fixWords)].join("\n"),
+    fixes,
     truncated: result.truncated,
   };
 }

@@ -1,6 +1,7 @@
 /** Plain-text rendering of a trace: verdict first, then the explanation, then the path. Pure: data in, text out. */
 import type { OutcomeJson, StepJson, TraceJson } from "./json.js";
 import { sanitize } from "./sanitize.js";
+import { fixWords } from "./why.js";
 
 function banner(o: OutcomeJson): string {
   const parts: string[] = [o.verdict];
@@ -54,6 +55,7 @@ export function traceText(t: TraceJson, options: TextOptions = { verbose: true }
     for (const a of o.assumptions) out.push(`  assumes: ${a}`);
     out.push("");
     out.push(...o.explanation.split("\n"));
+    if (i === 0) out.push(...t.fixes.map(fixWords));
     out.push("");
     out.push("path:");
     for (const s of o.steps) {

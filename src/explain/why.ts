@@ -1,12 +1,14 @@
 /** The plain-words answer: why the source was (not) translated, why this egress, and what would change it. */
 import { addressEquals, formatAddress, formatPrefix, prefixContains } from "../model/address.js";
 import type { Rule } from "../model/netfilter.js";
+import type { IpRule } from "../model/routing.js";
 import { cniFacts, type CniFacts, type CniLayout } from "../eval/cni-layout.js";
 import { eniOf, type EniInfo } from "../eval/eni.js";
 import type { NodeFacts } from "../eval/node-facts.js";
 import type { Outcome, TraceResult, TraceStep } from "../eval/types.js";
 import { describeMatch, hexMark, ipRuleText, ruleComment, rulePlace, routeText } from "./describe.js";
 import { rulesetOf } from "../model/node.js";
+import type { Fix } from "../cni/suggest.js";
 
 export const LAYOUT_NAMES: Record<CniLayout, string> = {
   "single-chain": "Amazon VPC CNI, single AWS-SNAT-CHAIN-0 layout (v1.16.1 and later)",
@@ -53,7 +55,6 @@ function snatWords(o: Outcome, cni: CniFacts, result: TraceResult): string[] {
       const passed = cni.noSnat.filter((n) => !prefixContains(n.prefix, dst)).map((n) => `${formatPrefix(n.prefix, true)}${n.exclusion ? " (excluded)" : ""}`);
       const reason = passed.length ? `${dstText} is outside ${passed.join(", ")}` : `${dstText} is not in any CIDR the CNI exempts`;
       out.push(`SNAT: yes. ${reason}, so ${rulePlace(rule)} SNATs it to ${formatAddress(s.to)}${s.masquerade ? "" : ", the node's primary IP"}.`);
-      out.push(`To keep the pod IP: add ${dstText}/32 (or its network) to AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS, or set AWS_VPC_K8S_CNI_EXTERNALSNAT=true — then no pod is SNATed, every pod leaves by its own ENI with its own IP, and pods need a NAT gateway to reach the internet.`);
       return out;
     }
     out.push(`SNAT: yes, ${formatAddress(s.from)} → ${formatAddress(s.to)} by ${rulePlace(rule)}${s.masquerade ? " (MASQUERADE: the egress interface's address)" : ""}.`);
@@ -70,7 +71,6 @@ function snatWords(o: Outcome, cni: CniFacts, result: TraceResult): string[] {
   const exempt = cni.noSnat.find((n) => prefixContains(n.prefix, dst));
   if (exempt && returned) {
     out.push(`SNAT: no. ${dstText} is inside ${formatPrefix(exempt.prefix, true)}, ${exempt.exclusion ? "excluded by AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS" : "a VPC CIDR"} (${rulePlace(exempt.rule)}), so the CNI keeps the pod IP.`);
-    if (exempt.exclusion) out.push(`To SNAT it instead: remove ${formatPrefix(exempt.prefix, true)} from AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS.`);
     return out;
   }
   const snatTry = cni.snatRule && ruleSteps(o).find((st) => st.rule === cni.snatRule);
@@ -86,7 +86,7 @@ function snatWords(o: Outcome, cni: CniFacts, result: TraceResult): string[] {
   return out;
 }
 
-function egressWords(o: Outcome, facts: NodeFacts): string[] {
+function egressWords(o: Outcome, result: TraceResult, facts: NodeFacts): string[] {
   const r = o.route;
   if (!r) return [];
   const out: string[] = [];
@@ -99,8 +99,18 @@ function egressWords(o: Outcome, facts: NodeFacts): string[] {
       const setter = o.steps.findLast((s) => s.type === "target" && (s.effect.type === "mark" || s.effect.type === "packet-mark-restored"));
       if (setter && setter.type === "target") out.push(`The mark ${hexMark(o.mark)} that ip rule matched was set by ${rulePlace(setter.rule)}.`);
     }
-    const skipped = r.checked.filter((c) => !c.applied && c.rule && c.failed && c.rule.priority > 0 && c.failed !== "iif").slice(-2);
-    for (const c of skipped) if (c.rule) out.push(`ip rule ${ipRuleText(c.rule)} did not apply (${c.failed}).`);
+    // Rules meant for this packet's source that lost: skipped on a selector, or never reached.
+    const src = o.final.src;
+    const mine = (rule: IpRule) => rule.from !== null && rule.from.len > 0 && prefixContains(rule.from, result.packet.src) && !addressEquals(src, { family: 4, value: -1n });
+    for (const c of r.checked) {
+      if (c.rule && !c.applied && c.failed && c.failed !== "from" && (mine(c.rule) || c.failed === "fwmark")) out.push(`ip rule ${ipRuleText(c.rule)} did not apply (${c.failed}).`);
+    }
+    const chosen = r.rule;
+    if (chosen) {
+      for (const later of facts.rules(result.packet.dst.family)) {
+        if (later.priority > chosen.priority && mine(later)) out.push(`ip rule ${ipRuleText(later)} was not reached: ${chosen.priority} applied first.`);
+      }
+    }
   } else if (r.type === "local") {
     out.push(`Delivered to the node itself: ${formatAddress(o.final.dst)} is local (table ${r.table}).`);
   } else {
@@ -122,10 +132,18 @@ export function explainOutcome(o: Outcome, result: TraceResult, facts: NodeFacts
     lines.push(`DNAT: ${formatAddress(o.dnat.from)} → ${formatAddress(o.dnat.to)}${o.dnat.port !== null ? `:${o.dnat.port}` : ""} by ${rulePlace(o.dnatRule)}${o.dnat.redirect ? " (REDIRECT)" : ""}.`);
   }
   if (o.verdict !== "dropped" && o.verdict !== "rejected") lines.push(...snatWords(o, cni, result));
-  lines.push(...egressWords(o, facts));
+  lines.push(...egressWords(o, result, facts));
   if (cni.layout !== "none") lines.push(`Layout: ${LAYOUT_NAMES[cni.layout]}${cni.typoComment ? ", with the \"AWS SNAT CHAN\" comment of releases before v1.6" : ""}.`);
   if (cni.snatRule && !cni.connmarkRules && cni.layout !== "external-snat") {
     lines.push("Note: the SNAT chain is present but no connmark rules are: on v1.23+ with nf_tables they live in an nft table iptables-save does not show, so the 0x80 mark state is unknown.");
   }
   return lines.join("\n");
+}
+
+/** A verified fix in words: what to set, what the what-if trace then showed, what else it changes. */
+export function fixWords(f: Fix): string {
+  const set = f.set.map((s) => `${s.name}=${s.value}`).join(" ");
+  const goal = f.goal === "keep-pod-ip" ? "To keep the pod IP" : "To SNAT it instead";
+  const after = `${f.after.snat ? `is SNATed to ${f.after.src}` : `leaves as ${f.after.src}`}${f.after.egress ? ` by ${f.after.egress}` : ""}`;
+  return `${goal}: set ${set} (checked by a what-if trace: the packet then ${after}). Side effects: ${f.sideEffects.join("; ")}.`;
 }

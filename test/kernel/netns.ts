@@ -9,6 +9,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 
 const DEFAULT_TIMEOUT_MS = 20_000;
 
@@ -144,9 +145,9 @@ export class Session {
   }
 
   /** Starts a long-running helper inside NS; it is killed (by pid) on cleanup. */
-  spawn(ns: string, cmd: readonly string[]): ChildProcess {
+  spawn(ns: string, cmd: readonly string[], stdoutFd?: number): ChildProcess {
     this.check(ns);
-    const child = spawn("ip", ["netns", "exec", ns, ...cmd], { stdio: ["ignore", "ignore", "pipe"], detached: false });
+    const child = spawn("ip", ["netns", "exec", ns, ...cmd], { stdio: ["ignore", stdoutFd ?? "ignore", "pipe"], detached: false });
     child.stderr?.setEncoding("utf8");
     this.children.push(child);
     return child;
@@ -154,15 +155,27 @@ export class Session {
 
   /** Kills our helpers and deletes our namespaces. Idempotent, never throws. */
   cleanup(): void {
-    for (const c of this.children.splice(0)) {
-      if (c.pid !== undefined && c.exitCode === null && c.signalCode === null) {
-        try {
-          process.kill(c.pid, "SIGKILL");
-        } catch {
-          // already gone
-        }
+    // SIGTERM first (`timeout` passes it on to its child), then SIGKILL whatever is left.
+    const children = this.children.splice(0).filter((c) => c.pid !== undefined && c.exitCode === null && c.signalCode === null);
+    const signal = (c: ChildProcess, sig: NodeJS.Signals): boolean => {
+      try {
+        process.kill(c.pid as number, sig);
+        return true;
+      } catch {
+        return false;
       }
-    }
+    };
+    const alive = children.filter((c) => signal(c, "SIGTERM"));
+    const wait = new Int32Array(new SharedArrayBuffer(4));
+    const running = (c: ChildProcess): boolean => {
+      try {
+        return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${c.pid}/stat`, "utf8"));
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 20 && alive.some(running); i++) Atomics.wait(wait, 0, 0, 50);
+    for (const c of alive) signal(c, "SIGKILL");
     for (const ns of this.namespaces.splice(0).reverse()) {
       try {
         execFileSync("ip", ["netns", "del", ns], { timeout: 10_000, stdio: "ignore" });

@@ -11,7 +11,7 @@
  * - Packets are told apart by a token in their payload (UDP, injected TCP SYN) or, for a local TCP
  *   SYN, by its conntrack entry (the reply tuple gives the translated addresses and ports).
  */
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -87,6 +87,8 @@ export class Observer {
   private readonly dir: string;
   private readonly files = new Map<string, string>();
   private readonly offsets = new Map<string, number>();
+  private ctEvents = "";
+  private ctOffset = 0;
 
   constructor(private readonly node: BuiltNode) {
     this.dir = mkdtempSync(join(tmpdir(), `${node.session.prefix}-cap-`));
@@ -103,6 +105,11 @@ export class Observer {
     const lf = join(this.dir, "local.jsonl");
     this.files.set("", lf);
     s.spawn(this.node.nodeNs, ["python3", PKT_PY, "capture-local", lf, String(CAPTURE_MAX_SECONDS)]);
+    // conntrack NEW events: the translated tuple of every connection, even one a RST deletes at once.
+    this.ctEvents = join(this.dir, "ct-events.txt");
+    const fd = openSync(this.ctEvents, "a");
+    s.spawn(this.node.nodeNs, ["timeout", String(CAPTURE_MAX_SECONDS), "conntrack", "-E", "-e", "NEW"], fd);
+    closeSync(fd);
     for (let i = 0; i < 100; i++) {
       if ([...this.files.values()].every((f) => this.size(f) > 0)) return;
       await sleep(100);
@@ -132,11 +139,25 @@ export class Observer {
     return buf.subarray(from, end).toString("utf8").split("\n").filter((l) => l.startsWith("{\"src\"")).map((l) => JSON.parse(l) as Captured);
   }
 
+  private readEvents(): string {
+    let buf: Buffer;
+    try {
+      buf = readFileSync(this.ctEvents);
+    } catch {
+      return "";
+    }
+    const end = buf.lastIndexOf(10) + 1;
+    const text = buf.subarray(this.ctOffset, end).toString("utf8");
+    this.ctOffset = end;
+    return text.replace(/^\s*\[NEW\]\s*/gm, "");
+  }
+
   /** Sends a batch and returns one observation per probe (same order). Tuples in a batch must be unique. */
   async send(probes: readonly Probe[]): Promise<Observation[]> {
     const { session: s, nodeNs, wires } = this.node;
     s.exec(nodeNs, ["conntrack", "-F"]);
     for (const k of this.files.keys()) this.readNew(k);
+    this.readEvents();
 
     const byIif = new Map<string, Probe[]>();
     const local: Probe[] = [];
@@ -158,15 +179,21 @@ export class Observer {
       const out = s.exec(nodeNs, ["python3", PKT_PY, "local"], { input: `${input}\n`, timeoutMs: 60_000 });
       for (const r of JSON.parse(out.trim().split("\n").pop() ?? "[]") as { token: string; result: string }[]) sendResult.set(r.token, r.result);
     }
+    // Let the captures catch up: at least 300 ms, then until no capture file grows for 200 ms (max 5 s).
     await sleep(300);
+    let sizes = "";
+    for (let i = 0; i < 50; i++) {
+      const now = [...this.files.values(), this.ctEvents].map((f) => this.size(f)).join(",");
+      if (now === sizes) break;
+      sizes = now;
+      await sleep(200);
+    }
 
     const seen: { key: string; c: Captured }[] = [];
     for (const k of this.files.keys()) for (const c of this.readNew(k)) seen.push({ key: k, c });
     const byToken = new Map<string, { key: string; c: Captured }[]>();
     for (const x of seen) if (x.c.token) byToken.set(x.c.token, [...(byToken.get(x.c.token) ?? []), x]);
-    const ctText = s.exec(nodeNs, ["conntrack", "-L"]);
-    if (process.env.PP_DEBUG_CT) console.log(ctText);
-    const ct = parseConntrack(ctText);
+    const ct = [...parseConntrack(this.readEvents()), ...parseConntrack(s.exec(nodeNs, ["conntrack", "-L"]))];
 
     return probes.map((p) => {
       let hits = byToken.get(p.token) ?? [];

@@ -1,5 +1,6 @@
 /** `podpath trace FILE... --src IP --dst IP [...]`: one packet through each selected node. */
 import { Command, Option } from "commander";
+import { suggestFixes } from "../../cni/suggest.js";
 import { evaluate } from "../../eval/evaluate.js";
 import { nodeFacts, type NodeFacts } from "../../eval/node-facts.js";
 import { traceDiagram } from "../../explain/diagram.js";
@@ -58,7 +59,11 @@ export function traceCommand(io: Io, setExit: (code: number) => void): Command {
       setExit(0);
       return;
     }
-    const results = facts.map((f) => traceJson(evaluate(f, packetFromFlags(opts, f)), f));
+    const results = facts.map((f) => {
+      const packet = packetFromFlags(opts, f);
+      const result = evaluate(f, packet);
+      return traceJson(result, f, suggestFixes(f.node, packet, result));
+    });
     io.stdout(render(results, format, !opts.brief));
     setExit(0);
   });

@@ -7,6 +7,8 @@ export interface Io {
   /** Whole standard input (for `-`). */
   readStdin(): string;
   stdoutIsTty: boolean;
+  /** Keys come from a terminal (the TUI needs one). Unset means unknown: treated as a terminal when stdout is. */
+  stdinIsTty?: boolean;
   fs: {
     readFile(path: string): Buffer;
     isDirectory(path: string): boolean;
@@ -24,6 +26,7 @@ export function processIo(): Io {
     stderr: (t) => process.stderr.write(t),
     readStdin: () => readFileSync(0, "utf8"),
     stdoutIsTty: process.stdout.isTTY === true,
+    stdinIsTty: process.stdin.isTTY === true,
     fs: {
       readFile: (p) => readFileSync(p),
       isDirectory: (p) => statSync(p).isDirectory(),

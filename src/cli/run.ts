@@ -3,6 +3,8 @@ import { Command, CommanderError } from "commander";
 import { checkCommand } from "./commands/check.js";
 import { parseCommand } from "./commands/parse.js";
 import { traceCommand } from "./commands/trace.js";
+import { tuiCommand } from "./commands/tui.js";
+import { whatifCommand } from "./commands/whatif.js";
 import { CliError, type Io } from "./io.js";
 import { SAMPLE_NODE, SAMPLE_PACKET } from "./sample.js";
 
@@ -14,13 +16,18 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
     .showHelpAfterError(false);
-  for (const make of [parseCommand, traceCommand, checkCommand]) {
+  for (const make of [parseCommand, traceCommand, whatifCommand, checkCommand, tuiCommand]) {
     program.addCommand(make(io, setExit).exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) }));
   }
-  const args = argv.length === 0 ? ["trace", SAMPLE_NODE, ...SAMPLE_PACKET] : [...argv];
+  // No command: the interactive view on a terminal; elsewhere (a pipe, CI) the sample trace as text.
+  const interactive = argv.length === 0 && io.stdoutIsTty && io.stdinIsTty === true;
+  const args = argv.length > 0 ? [...argv] : interactive ? ["tui"] : ["trace", SAMPLE_NODE, ...SAMPLE_PACKET];
   try {
     await program.parseAsync(args, { from: "user" });
-    if (argv.length === 0) io.stderr("\n(podpath with no command traces the sample packet on the sample node; see podpath --help)\n");
+    if (argv.length === 0 && !interactive) {
+      io.stderr("\n(podpath with no command traces the sample packet on the sample node; see podpath --help)\n");
+      io.stderr(`(in a terminal, podpath tui opens the interactive view: podpath tui ${SAMPLE_NODE} ${SAMPLE_PACKET.join(" ")})\n`);
+    }
     return exitCode;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;

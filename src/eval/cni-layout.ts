@@ -51,7 +51,9 @@ export function cniFacts(ruleset: Ruleset | null): CniFacts {
     if (chain0 || nat.chains.has("AWS-CONNMARK-CHAIN-0")) facts.layout = "external-snat";
     return facts;
   }
-  facts.layout = nat.chains.has("AWS-SNAT-CHAIN-1") ? "chained" : "single-chain";
+  // Chained only when chain 0 actually jumps on; a declared but unused AWS-SNAT-CHAIN-1 is a leftover.
+  const chainsOn = (chain0?.rules ?? []).some((r) => r.target?.type === "jump" && r.target.chain === "AWS-SNAT-CHAIN-1");
+  facts.layout = chainsOn ? "chained" : "single-chain";
   for (let i = 0; ; i++) {
     const chain = nat.chains.get(`AWS-SNAT-CHAIN-${i}`);
     if (!chain) break;

@@ -3,7 +3,7 @@
  * `main` (device 0); a secondary ENI's table is its device number + 1 (10000 + 100·card + device on
  * multi-card instances); a branch ENI `vlan.eth.N` uses table N + 100; pod veths are `eni…`/`vlan…`.
  */
-import { formatAddress } from "../model/address.js";
+import { formatAddress, formatPrefix, maskOf } from "../model/address.js";
 import type { NodeFacts } from "./node-facts.js";
 
 export type EniRole = "primary-eni" | "secondary-eni" | "branch-eni" | "pod-veth" | "loopback" | "other";
@@ -19,12 +19,14 @@ export interface EniInfo {
   podIps: string[];
   /** For a branch ENI: its VLAN ID. */
   vlanId: number | null;
+  /** The ENI's subnet, from its primary address on the node. */
+  subnet: string | null;
 }
 
 const POD_VETH = /^(eni|vlan)[0-9a-f]{6,}$/;
 
 export function eniOf(facts: NodeFacts, name: string): EniInfo {
-  const info: EniInfo = { interface: name, role: "other", deviceNumber: null, eniId: null, podIps: [], vlanId: null };
+  const info: EniInfo = { interface: name, role: "other", deviceNumber: null, eniId: null, podIps: [], vlanId: null, subnet: null };
   if (name === "lo") return { ...info, role: "loopback" };
   const routes = facts.node.routing.routes;
   if (POD_VETH.test(name)) {
@@ -52,8 +54,10 @@ export function eniOf(facts: NodeFacts, name: string): EniInfo {
     e.addresses.some((a) => addresses.has(a.address)) || (deviceNumber !== null && e.deviceNumber === deviceNumber));
   if (eni) deviceNumber ??= eni.deviceNumber;
   const isEni = deviceNumber !== null || eni !== undefined;
+  const primary = iface?.addresses.find((a) => a.address.family === 4 && !a.secondary && a.scope === "global");
   return {
     ...info,
+    subnet: primary ? formatPrefix({ family: 4, value: primary.address.value & maskOf(4, primary.prefixLen), len: primary.prefixLen }, true) : null,
     role: !isEni ? "other" : deviceNumber === 0 || eni?.isPrimary ? "primary-eni" : "secondary-eni",
     deviceNumber,
     eniId: eni?.id ?? null,
@@ -74,4 +78,10 @@ export function vethOfPod(facts: NodeFacts, addr: string): string | null {
     if (POD_VETH.test(dev)) found ??= dev;
   }
   return found;
+}
+
+/** The pod that owns an address, by ipamd's records: `namespace/name`. */
+export function podOf(facts: NodeFacts, addr: string): string | null {
+  const pod = facts.node.ipamd?.pods.find((p) => p.ip === addr);
+  return pod ? `${pod.namespace}/${pod.name}` : null;
 }

@@ -3,8 +3,9 @@
  * their end back to the caller, the built-in chain's policy as the last word. Unknowable matches
  * fork the world; each fork carries the assumption it rests on.
  */
-import type { Rule, Ruleset, TableName } from "../model/netfilter.js";
-import { evaluateMatch } from "./matches.js";
+import type { Match, Rule, Ruleset, TableName } from "../model/netfilter.js";
+import { chainIndex, keyMatchAt, nextCandidate } from "./index-chain.js";
+import { evaluateMatch, type MatchContext } from "./matches.js";
 import type { NodeFacts } from "./node-facts.js";
 import { applyTarget, hasNoEffect } from "./targets.js";
 import type { Hook, RuleOutcome } from "./types.js";
@@ -17,6 +18,12 @@ export interface Limits {
   maxWorlds: number;
   /** Chain call depth at most. */
   maxDepth: number;
+  /**
+   * List each rule a dispatch index jumped over (index-chain.ts) as a rule step, as the kernel tried
+   * it (default true: the full trace). False keeps only the rules actually evaluated, for batch use
+   * where the verdict matters: verdicts, outcomes and explanations are the same either way.
+   */
+  listSkipped?: boolean;
 }
 
 export const DEFAULT_LIMITS: Limits = { maxSteps: 200_000, maxWorlds: 256, maxDepth: 128 };
@@ -88,6 +95,21 @@ export function traverseTable(ctx: TraverseContext, tableName: TableName, hook: 
         done.push(world);
         break;
       }
+      // A long run of rules keyed on destination address/port: go straight to the next candidate.
+      const index = chainIndex(chain);
+      const next = index === null ? null : nextCandidate(index, frame.index, world);
+      if (index !== null && next !== null && next > frame.index && steps + (next - frame.index) <= limits.maxSteps) {
+        if (limits.listSkipped !== false) {
+          const mctx: MatchContext = { world, hook, facts };
+          for (let r = frame.index; r < next; r++) {
+            const skipped = chain.rules[r] as Rule;
+            world.steps.push({ type: "rule", rule: skipped, outcome: missAt(failedAt(skipped, keyMatchAt(index, r), mctx)), depth });
+          }
+        }
+        steps += next - frame.index - 1;
+        frame.index = next;
+        continue;
+      }
       frame.index++;
       const outcome = matchRule(ctx, rule, world, hook, queue, frames);
       if (outcome === "forked-out") truncated = true;
@@ -123,6 +145,24 @@ export function traverseTable(ctx: TraverseContext, tableName: TableName, hook: 
   return { worlds: done, truncated };
 }
 
+const MISSES: RuleOutcome[] = [];
+
+/** The outcome "failed at match i" (shared: outcomes are read-only data). */
+function missAt(i: number): RuleOutcome {
+  let o = MISSES[i];
+  if (o === undefined) MISSES[i] = o = { matched: false, failedMatch: i };
+  return o;
+}
+
+/** Where a rule the index jumped over fails: a `-p` before its key, or its key. */
+function failedAt(rule: Rule, keyAt: number, mctx: MatchContext): number {
+  for (let i = 0; i < keyAt; i++) {
+    const m = rule.matches[i] as Match;
+    if (m.type === "protocol" && evaluateMatch(m, mctx) === false) return i;
+  }
+  return keyAt;
+}
+
 /**
  * Evaluates a rule's matches in order. When one cannot be known, the world forks: the copy that
  * assumes "no" is queued to continue after this rule; this world assumes "yes" and goes on.
@@ -136,10 +176,11 @@ function matchRule(
   frames: Frame[],
 ): RuleOutcome | "forked-out" {
   const { facts, limits, budget } = ctx;
+  const mctx: MatchContext = { world, hook, facts };
   for (let i = 0; i < rule.matches.length; i++) {
     const m = rule.matches[i];
     if (m === undefined) continue;
-    const answer = evaluateMatch(m, { world, hook, facts });
+    const answer = evaluateMatch(m, mctx);
     if (answer === true) continue;
     if (answer === false) return { matched: false, failedMatch: i };
     // Unknowable, but the rule changes nothing either way: no need to fork.

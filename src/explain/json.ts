@@ -1,7 +1,7 @@
 /** The `--json` contract of `podpath trace` (README: "JSON output"). */
 import { addressEquals } from "../model/address.js";
 import { protocolName } from "../model/iptables-values.js";
-import { eniOf } from "../eval/eni.js";
+import { eniOf, podOf } from "../eval/eni.js";
 import type { NodeFacts } from "../eval/node-facts.js";
 import type { Outcome, TraceResult, TraceStep, Verdict } from "../eval/types.js";
 import { addr, describeAssumption, describeMatch, hexMark, ipRuleText, round, ruleText, routeText } from "./describe.js";
@@ -31,7 +31,9 @@ export type StepJson = Record<string, string | number | boolean | null>;
 
 export interface TraceJson {
   node: string;
-  packet: { src: string; dst: string; proto: string; sport: number | null; dport: number | null; iif: string | null; mark: string };
+  packet: { src: string; dst: string; proto: string; sport: number | null; dport: number | null; iif: string | null; mark: string;
+    /** The pod that owns the source address (`namespace/name`), when ipamd's records are in the input. */
+    pod: string | null };
   verdict: Verdict | null;
   snat: boolean | null;
   dnat: boolean | null;
@@ -115,7 +117,7 @@ export function traceJson(result: TraceResult, facts: NodeFacts, fixes: Fix[] = 
   const egress = agreed(outcomes.map((o) => o.egress));
   return {
     node: facts.node.name,
-    packet: { src: addr(p.src) as string, dst: addr(p.dst) as string, proto: protocolName(p.proto), sport: p.sport, dport: p.dport, iif: p.iif, mark: hexMark(p.mark) },
+    packet: { src: addr(p.src) as string, dst: addr(p.dst) as string, proto: protocolName(p.proto), sport: p.sport, dport: p.dport, iif: p.iif, mark: hexMark(p.mark), pod: podOf(facts, addr(p.src) as string) },
     verdict: agreed(outcomes.map((o) => o.verdict)),
     snat: agreed(outcomes.map((o) => o.snat)),
     dnat: agreed(outcomes.map((o) => o.dnat)),

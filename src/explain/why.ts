@@ -29,8 +29,8 @@ function ruleSteps(o: Outcome): Extract<TraceStep, { type: "rule" }>[] {
 export function eniWords(e: EniInfo): string {
   const id = e.eniId ? `${e.eniId}, ` : "";
   switch (e.role) {
-    case "primary-eni": return `${e.interface} (${id}primary ENI, device 0)`;
-    case "secondary-eni": return `${e.interface} (${id}secondary ENI, device ${e.deviceNumber ?? "?"})`;
+    case "primary-eni": return `${e.interface} (${id}primary ENI, device 0${e.subnet ? `, subnet ${e.subnet}` : ""})`;
+    case "secondary-eni": return `${e.interface} (${id}secondary ENI, device ${e.deviceNumber ?? "?"}${e.subnet ? `, subnet ${e.subnet}` : ""})`;
     case "branch-eni": return `${e.interface} (branch ENI, VLAN ${e.vlanId ?? "?"})`;
     case "pod-veth": return `${e.interface} (pod veth${e.podIps.length ? ` of ${e.podIps.join(", ")}` : ""})`;
     default: return e.interface;

@@ -26,8 +26,37 @@ export function familyOf(text: string): Family | null {
   return null;
 }
 
+/** Dotted-quad IPv4 in canonical form (no leading zeros), the form every dump prints. */
+function fastIPv4(text: string): bigint | null {
+  let value = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || dots === 3) return null;
+      value = value * 256 + octet;
+      octet = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57) {
+      // A leading zero ("01") is left to ip-num to judge.
+      if (digits > 0 && octet === 0) return null;
+      octet = octet * 10 + (c - 48);
+      if (++digits > 3 || octet > 255) return null;
+    } else {
+      return null;
+    }
+  }
+  if (digits === 0 || dots !== 3) return null;
+  return BigInt(value * 256 + octet);
+}
+
 /** Parses a bare address; returns a reason when it is not one. */
 export function parseAddress(text: string): IpAddr | { error: string } {
+  const v4 = fastIPv4(text);
+  if (v4 !== null) return { family: 4, value: v4 };
   const family = familyOf(text);
   if (family === 4) return { family, value: IPv4.fromString(text).getValue() };
   if (family === 6) return { family, value: IPv6.fromString(text).getValue() };
@@ -70,16 +99,19 @@ function contiguousMaskLength(mask: bigint, width: number): number | null {
   return null;
 }
 
-const MASKS = new Map<string, bigint>();
+function masks(width: number): bigint[] {
+  const out: bigint[] = [];
+  for (let len = 0; len <= width; len++) out.push(((1n << BigInt(len)) - 1n) << BigInt(width - len));
+  return out;
+}
+const MASKS4 = masks(32);
+const MASKS6 = masks(128);
+
 export function maskOf(family: Family, len: number): bigint {
-  const key = `${family}/${len}`;
-  let mask = MASKS.get(key);
-  if (mask === undefined) {
-    const width = BigInt(WIDTH[family]);
-    mask = ((1n << BigInt(len)) - 1n) << (width - BigInt(len));
-    MASKS.set(key, mask);
-  }
-  return mask;
+  const mask = (family === 4 ? MASKS4 : MASKS6)[len];
+  if (mask !== undefined) return mask;
+  const width = BigInt(WIDTH[family]);
+  return ((1n << BigInt(len)) - 1n) << (width - BigInt(len));
 }
 
 export function prefixContains(prefix: Prefix, addr: IpAddr): boolean {

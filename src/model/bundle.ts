@@ -4,6 +4,8 @@
  * diagnosed, or reported as skipped.
  */
 import { diagnostic, sortDiagnostics, type Diagnostic } from "../diagnostics.js";
+import { parseConntrackSection, type FlowSyntax } from "../parse/conntrack.js";
+import { parseIfconfigSection, type IfconfigInterface } from "../parse/ifconfig.js";
 import { parseIpAddrSection } from "../parse/ip-addr.js";
 import { parseIpRouteSection } from "../parse/ip-route.js";
 import { parseIpRuleSection } from "../parse/ip-rule.js";
@@ -13,7 +15,9 @@ import { parseIptablesListSection } from "../parse/iptables-list.js";
 import { hintForFile, splitSections, type Section } from "../parse/sections.js";
 import { splitLines, type SourceLine } from "../parse/source.js";
 import type { Family } from "./address.js";
+import { lowerFlows } from "./conntrack.js";
 import { emptyIpamd, readIpamdJson } from "./ipamd.js";
+import { lowerIfconfig } from "./lower-ifconfig.js";
 import { lowerInterfaces } from "./lower-ip-addr.js";
 import { lowerIpRoutes } from "./lower-ip-route.js";
 import { lowerIpRules } from "./lower-ip-rule.js";
@@ -81,6 +85,8 @@ function buildNode(name: string, sections: readonly Section[], diagnostics: Diag
   const ruleSyntax: IpRuleSyntax[] = [];
   const routeSyntax: IpRouteSyntax[] = [];
   const ifaceSyntax: IpInterfaceSyntax[] = [];
+  const ifconfig: IfconfigInterface[] = [];
+  const flowSyntax: FlowSyntax[] = [];
   const ipamd = emptyIpamd();
   let hasIpamd = false;
   const rulesGiven = new Set<Family>();
@@ -119,6 +125,18 @@ function buildNode(name: string, sections: readonly Section[], diagnostics: Diag
         ifaceSyntax.push(...parsed.interfaces);
         break;
       }
+      case "conntrack": {
+        const parsed = parseConntrackSection(section.lines);
+        diagnostics.push(...parsed.diagnostics);
+        flowSyntax.push(...parsed.flows);
+        break;
+      }
+      case "ifconfig": {
+        const parsed = parseIfconfigSection(section.lines);
+        diagnostics.push(...parsed.diagnostics);
+        ifconfig.push(...parsed.interfaces);
+        break;
+      }
       case "json":
         diagnostics.push(...readIpamdJson(section.lines, ipamd));
         hasIpamd = true;
@@ -140,8 +158,15 @@ function buildNode(name: string, sections: readonly Section[], diagnostics: Diag
       if (route.table === "main" && origins.has(`${route.origin.file}:${route.origin.line}`) && !/\btable\s/.test(route.origin.raw)) route.table = hint.table;
     }
   }
+  const flows = lowerFlows(flowSyntax);
+  diagnostics.push(...flows.diagnostics);
   const interfaces = lowerInterfaces(ifaceSyntax);
   diagnostics.push(...interfaces.diagnostics);
+  // ifconfig fills in interfaces no `ip addr` listing described (the EKS log collector saves only ifconfig).
+  const fromIfconfig = lowerIfconfig(ifconfig);
+  diagnostics.push(...fromIfconfig.diagnostics);
+  const known = new Set(interfaces.interfaces.map((i) => i.name));
+  interfaces.interfaces.push(...fromIfconfig.interfaces.filter((i) => !known.has(i.name)));
 
   return {
     name,
@@ -153,6 +178,7 @@ function buildNode(name: string, sections: readonly Section[], diagnostics: Diag
       interfaces: interfaces.interfaces,
     },
     ipamd: hasIpamd ? ipamd : null,
+    flows: flows.flows,
     sections: sections.map((s) => ({
       format: s.format,
       origin: s.origin,

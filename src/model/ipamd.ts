@@ -63,6 +63,8 @@ export function readIpamdJson(lines: readonly SourceLine[], into: IpamdInfo): Di
   readEnis(doc, into);
   readPods(doc, into);
   readSettings(doc, into);
+  // ipamd answers unknown paths with its list of commands; the log collector saves that as pods.json.
+  if (isObject(doc) && "AvailableCommands" in doc) return [];
   if (into.enis.length + into.pods.length + Object.keys(into.settings).length === before) {
     return [diagnostic({ file: first.file, line: first.line, column: 1 }, "warning", "JSON document is not one ipamd knows (/v1/enis, /v1/pods, /v1/networkutils-env-settings): ignored", first.text)];
   }
@@ -105,6 +107,12 @@ function readEnis(doc: Json, into: IpamdInfo): void {
           if (isObject(ips)) {
             for (const [ip, ipInfo] of Object.entries(ips)) {
               eni.addresses.push({ address: ip, assigned: isObject(ipInfo) && isAssigned(ipInfo) });
+              // Current ipamd keeps the pod's name with its address (there is no /v1/pods any more).
+              const meta = isObject(ipInfo) ? ipInfo.IPAMMetadata : undefined;
+              const key = isObject(ipInfo) ? ipInfo.IPAMKey : undefined;
+              if (isObject(meta) && typeof meta.k8sPodName === "string" && typeof meta.k8sPodNamespace === "string") {
+                into.pods.push({ namespace: meta.k8sPodNamespace, name: meta.k8sPodName, ip, container: isObject(key) ? str(key.containerID) : null });
+              }
             }
           } else if (info.IsPrefix !== true) {
             eni.addresses.push({ address: cidr.replace(/\/32$/, ""), assigned: isAssigned(info) });
@@ -134,7 +142,7 @@ function readPods(doc: Json, into: IpamdInfo): void {
     }
     return;
   }
-  if (!isObject(doc) || "ENIs" in doc) return;
+  if (!isObject(doc) || "ENIs" in doc || "AvailableCommands" in doc) return;
   for (const [key, raw] of Object.entries(doc)) {
     if (!isObject(raw)) continue;
     const ip = str(raw.IP ?? raw.IPv4Addr ?? null);

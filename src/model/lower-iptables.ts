@@ -223,7 +223,11 @@ function lowerTable(name: TableName, block: Block, family: Family, report: Repor
     if (node.command === "I") chain.rules.splice(Math.max(0, (node.number ?? 1) - 1), 0, rule);
     else chain.rules.push(rule);
   }
-  for (const chain of table.chains.values()) chain.rules.forEach((r, i) => (r.position = i + 1));
+  for (const chain of table.chains.values()) {
+    chain.rules.forEach((r, i) => (r.position = i + 1));
+    // Drop the spare capacity push left (most chains of a big dump hold two or three rules).
+    chain.rules = chain.rules.slice();
+  }
   return table;
 }
 
@@ -263,7 +267,7 @@ function lowerRule(cmd: CommandLine, table: Table, chain: string, family: Family
     table: table.name,
     chain,
     position: 0,
-    matches,
+    matches: matches.slice(),
     target,
     spec: cmd.node.spec,
     origin: originOf(cmd, cmd.node.column),

@@ -1,6 +1,7 @@
 /** A node as podpath knows it: its netfilter rulesets, routing, interfaces and (when given) ipamd's view. */
 import type { Diagnostic } from "../diagnostics.js";
 import type { Family } from "./address.js";
+import type { Flow } from "./conntrack.js";
 import type { IpamdInfo } from "./ipamd.js";
 import type { Ruleset } from "./netfilter.js";
 import type { RoutingModel } from "./routing.js";
@@ -21,6 +22,8 @@ export interface NodeModel {
   rulesets: Ruleset[];
   routing: RoutingModel;
   ipamd: IpamdInfo | null;
+  /** Conntrack flows the bundle held (`conntrack -L`), for `podpath explain`. */
+  flows: Flow[];
   sections: SectionSummary[];
   skippedLines: number;
 }

@@ -1,7 +1,7 @@
 /** Parses the lines of an iptables dump section into syntax lines; a bad line costs only itself. */
 import type { Diagnostic } from "../diagnostics.js";
 import * as grammar from "../generated/iptables.js";
-import type { IptLine } from "./iptables-syntax.js";
+import type { IptBaseOption, IptExtOption, IptItem, IptLine, IptValue } from "./iptables-syntax.js";
 import { parseLine, type PeggyParser } from "./peggy-line.js";
 import type { SourceLine } from "./source.js";
 
@@ -18,7 +18,13 @@ export function parseIptablesSection(lines: readonly SourceLine[]): {
 } {
   const out: ParsedIptLine[] = [];
   const diagnostics: Diagnostic[] = [];
+  const words = new Map<string, string>();
   for (const source of lines) {
+    const fast = parseCommonLine(source.text, words);
+    if (fast !== null) {
+      out.push({ source, node: fast });
+      continue;
+    }
     const result = parseLine(parser, source, "iptables", { startRule: "Line" });
     if (result.ok) {
       if (result.value.type !== "blank") out.push({ source, node: result.value });
@@ -29,8 +35,219 @@ export function parseIptablesSection(lines: readonly SourceLine[]): {
   return { lines: out, diagnostics };
 }
 
-/** Parses one `-A …` line (for tests and the printer's round trip). */
+/** Parses one line with the grammar alone (for tests, the printer's round trip, and checking the fast path). */
 export function parseIptablesLine(text: string): IptLine | null {
   const result = parseLine(parser, { file: "-", line: 1, text }, "iptables", { startRule: "Line" });
   return result.ok ? result.value : null;
+}
+
+// ---------------------------------------------------------------- fast path
+//
+// Nearly every line of a big dump is `-A CHAIN options…` or `:CHAIN POLICY [p:b]`, written by
+// iptables-save with single spaces, plain or double-quoted words and no escapes. For exactly those
+// shapes, the functions below build the same syntax tree the grammar (grammar/iptables.peggy)
+// builds, token by token, following its rules: `Command`/`CommandRest` alternative 3, `Item` =
+// MatchModule / TargetSpec / BaseOption / ExtOption, `Value` = DoubleQuoted / PlainValue. Anything
+// else — tabs, repeated or edge spaces, backslashes, single quotes, counters, tokens the grammar
+// would reject or read differently — returns null and goes to the grammar, which stays the single
+// source of truth (bench/check-fast-path.mjs and the parser tests compare the two).
+
+// Mirrors BASE_FLAGS in the grammar's initializer.
+const BASE_FLAGS = new Set([
+  "-s", "--source", "--src", "-d", "--destination", "--dst",
+  "-i", "--in-interface", "-o", "--out-interface", "-p", "--protocol", "-f", "--fragment",
+  "-c", "--set-counters",
+]);
+const EXT_NAME = /^--[a-zA-Z0-9][a-zA-Z0-9_-]*$/;
+const CHAIN_DECL = /^:([^ \t]+) ([^ \t]+)(?: \[([0-9]+):([0-9]+)\])?$/;
+const POLICY_WORD = /^[A-Z]+$/;
+const EXT_NAMES = new Map(["comment", "dport", "sport", "mode", "probability", "to-destination", "to-source", "set-xmark", "mark", "dst-type", "src-type", "ctstate", "state", "random-fully", "nfmask", "ctmask", "restore-mark", "limit-iface-in", "limit-iface-out"].map((n) => [`--${n}`, n]));
+
+/** The tokens of the line being parsed, as parallel arrays reused from line to line (no object per token). */
+interface Tokens {
+  count: number;
+  text: string[];
+  /** 0-based offset in the line. */
+  at: number[];
+  quoted: boolean[];
+}
+
+const TOKENS: Tokens = { count: 0, text: [], at: [], quoted: [] };
+
+function pushToken(text: string, at: number, quoted: boolean): void {
+  const i = TOKENS.count++;
+  TOKENS.text[i] = text;
+  TOKENS.at[i] = at;
+  TOKENS.quoted[i] = quoted;
+}
+
+/** Splits on single spaces; a token starting with `"` runs to the next `"`. False when the shape is unusual. */
+function tokenize(text: string, words: Map<string, string>): boolean {
+  TOKENS.count = 0;
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const start = i;
+    if (text.charCodeAt(i) === 34 /* " */) {
+      const close = text.indexOf('"', i + 1);
+      if (close < 0) return false;
+      i = close + 1;
+      pushToken(text.slice(start + 1, close), start, true);
+      if (i < n && text.charCodeAt(i) !== 32) return false;
+    } else {
+      const space = text.indexOf(" ", i);
+      i = space < 0 ? n : space;
+      if (i === start) return false;
+      pushToken(intern(words, text.slice(start, i)), start, false);
+    }
+    if (i < n) {
+      i++;
+      if (i === n) return false;
+    }
+  }
+  return true;
+}
+
+/** The grammar's `Value`: a double-quoted word, or a plain one not starting with `"`, `'`, `!` or `-`. */
+function isValue(i: number): boolean {
+  if (i >= TOKENS.count) return false;
+  if (TOKENS.quoted[i]) return true;
+  const c = (TOKENS.text[i] as string).charCodeAt(0);
+  return c !== 34 && c !== 39 && c !== 33 && c !== 45;
+}
+
+function valueOf(i: number): IptValue {
+  return { text: TOKENS.text[i] as string, quoted: TOKENS.quoted[i] as boolean, column: (TOKENS.at[i] as number) + 1 };
+}
+
+/** Token `i` as a plain word (null past the end, or when quoted or starting with a quote). */
+function word(i: number): string | null {
+  if (i >= TOKENS.count || TOKENS.quoted[i]) return null;
+  const t = TOKENS.text[i] as string;
+  return t.charCodeAt(0) === 34 ? null : t;
+}
+
+/** Short words repeat on every line of a dump; keep one copy of each (a bounded table). */
+function intern(words: Map<string, string>, word: string): string {
+  if (word.length > 14) return word;
+  const known = words.get(word);
+  if (known !== undefined) return known;
+  if (words.size < 4096) words.set(word, word);
+  return word;
+}
+
+/** A copy without the spare capacity `push` leaves (a one-element array would keep room for 17). */
+function exact<T>(a: T[]): T[] {
+  return a.length === 0 ? [] : a.slice();
+}
+
+/** A plain `!` token. */
+function isBang(i: number): boolean {
+  return i < TOKENS.count && !TOKENS.quoted[i] && TOKENS.text[i] === "!";
+}
+
+/**
+ * The grammar's `Line` for the common shapes, or null to let the grammar decide. `words`, shared
+ * across the lines of a section, makes repeated short words (`-m`, `tcp`, `0x4000/0x4000`) one string.
+ */
+export function parseCommonLine(text: string, words: Map<string, string> = new Map()): IptLine | null {
+  const c0 = text.charCodeAt(0);
+  if (c0 === 58 /* : */) {
+    const m = CHAIN_DECL.exec(text);
+    if (m === null) return null;
+    const counters = m[3] !== undefined ? { packets: m[3], bytes: m[4] as string } : null;
+    return { type: "chain-decl", name: m[1] as string, policy: m[2] as string, counters, column: 1 };
+  }
+  if (c0 !== 45 /* - */ || text.charCodeAt(1) !== 65 /* A */ || text.charCodeAt(2) !== 32) return null;
+  // Escapes, single quotes and tabs take the grammar's slower road.
+  if (text.includes("\\") || text.includes("'") || text.includes("\t")) return null;
+  if (!tokenize(text, words) || TOKENS.count < 3) return null;
+  const chain = word(1);
+  if (chain === null) return null;
+  // CommandRest alternatives 1 (`-A CHAIN POLICY`) and 2 (`-A CHAIN NUMBER`) are the grammar's to take.
+  const first = TOKENS.text[2] as string;
+  if (!TOKENS.quoted[2] && (POLICY_WORD.test(first) || (first.charCodeAt(0) >= 48 && first.charCodeAt(0) <= 57))) return null;
+  const items = parseItems(2);
+  if (items === null) return null;
+  return { type: "command", command: "A", flag: "-A", counters: null, column: 1, chain, number: null, policy: null, spec: { items } };
+}
+
+/** `RuleSpec`: Items separated by spaces, up to the end of the line. */
+function parseItems(from: number): IptItem[] | null {
+  const items: IptItem[] = [];
+  let i = from;
+  while (i < TOKENS.count) {
+    if (TOKENS.quoted[i]) return null;
+    const text = TOKENS.text[i] as string;
+    const column = (TOKENS.at[i] as number) + 1;
+    if (text === "-m" || text === "--match" || text === "-j" || text === "--jump") {
+      const name = word(i + 1);
+      if (name === null) return null;
+      const opts = extOptions(i + 2);
+      if (opts === null) return null;
+      items.push(text === "-m" || text === "--match"
+        ? { type: "match", flag: text, module: name, options: opts.options, column }
+        : { type: "target", flag: text, kind: "jump", name, options: opts.options, column });
+      i = opts.next;
+    } else if (text === "-g" || text === "--goto") {
+      const name = word(i + 1);
+      if (name === null) return null;
+      items.push({ type: "target", flag: text, kind: "goto", name, options: [], column });
+      i += 2;
+    } else {
+      const opt = option(i, true);
+      if (opt === null) return null;
+      items.push(opt.item);
+      i = opt.next;
+    }
+  }
+  return exact(items);
+}
+
+/** `(__ @ExtOption)*` after a module or target: options up to the first token that does not start one. */
+function extOptions(from: number): { options: IptExtOption[]; next: number } | null {
+  const options: IptExtOption[] = [];
+  let i = from;
+  while (i < TOKENS.count) {
+    const f = isBang(i) ? i + 1 : i;
+    // Not an ExtOption here: the RuleSpec goes on with the next Item (or fails there).
+    if (f >= TOKENS.count || TOKENS.quoted[f]) break;
+    const flag = TOKENS.text[f] as string;
+    if (!flag.startsWith("--") || BASE_FLAGS.has(flag)) break;
+    const opt = option(i, false);
+    if (opt === null) return null;
+    options.push(opt.item as IptExtOption);
+    i = opt.next;
+  }
+  return { options: exact(options), next: i };
+}
+
+/** `BaseOption` (when `base` is allowed) or `ExtOption` starting at token `from`, with its `!` and values. */
+function option(from: number, base: boolean): { item: IptBaseOption | IptExtOption; next: number } | null {
+  let i = from;
+  const before = isBang(i);
+  if (before) i++;
+  const flag = word(i);
+  if (flag === null) return null;
+  const isBase = BASE_FLAGS.has(flag);
+  if (isBase ? !base : !EXT_NAME.test(flag)) return null;
+  i++;
+  let after = false;
+  if (isBang(i) && isValue(i + 1)) {
+    after = true;
+    i++;
+  }
+  const values: IptValue[] = [];
+  while (isValue(i)) values.push(valueOf(i++));
+  // A token that is neither a value nor the start of an Item (e.g. `!x`) is the grammar's to report.
+  if (i < TOKENS.count && !TOKENS.quoted[i]) {
+    const next = TOKENS.text[i] as string;
+    if ((next.charCodeAt(0) === 33 || next.charCodeAt(0) === 39) && next !== "!") return null;
+  }
+  const negation = before ? "before" : after ? "after" : null;
+  const column = (TOKENS.at[from] as number) + 1;
+  const item: IptBaseOption | IptExtOption = isBase
+    ? { type: "base", flag, negation, values: exact(values), column }
+    : { type: "ext", name: EXT_NAMES.get(flag) ?? flag.slice(2), negation, values: exact(values), column };
+  return { item, next: i };
 }

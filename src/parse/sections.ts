@@ -8,9 +8,11 @@ import type { TableName } from "../model/netfilter.js";
 import {
   isIpAddrContinuation, isIpAddrHeader, isIpBriefLine, isIpRouteContinuation, isIpRouteLine, isIpRuleLine,
 } from "./recognise-ip.js";
+import { isConntrackLine } from "./conntrack.js";
+import { isIfconfigHeader } from "./ifconfig.js";
 import type { SourceLine } from "./source.js";
 
-export type SectionFormat = "iptables" | "iptables-list" | "ip-rule" | "ip-route" | "ip-addr" | "json";
+export type SectionFormat = "iptables" | "iptables-list" | "ip-rule" | "ip-route" | "ip-addr" | "ifconfig" | "conntrack" | "json";
 
 export interface Section {
   format: SectionFormat;
@@ -46,7 +48,7 @@ const HEADING = /^\s*#{1,6}\s+(.*)$/;
 const PROMPT = /^\s*(?:\[[^\]]*\]\s*[#$]|[\w.@:~/-]+[#$%>]|[#$%>])\s*(.+)$/;
 const BARE_PROMPT = /^\s*(?:\[[^\]]*\]\s*[#$]|[\w.-]+@[\w.:~/-]+[#$%>]|[\w.-]+-\d[\d.]*[#$])\s*$/;
 const HOSTNAME_IP = /\bip-(\d{1,3})-(\d{1,3})-(\d{1,3})-(\d{1,3})\b/;
-const COMMAND_WORDS = /^(?:sudo\s+(?:-\S+\s+)*)?(ip6?tables(?:-legacy|-nft)?(?:-save)?|ip|cat|curl|conntrack|less|more|head|tail)\b/;
+const COMMAND_WORDS = /^(?:sudo\s+(?:-\S+\s+)*)?(ip6?tables(?:-legacy|-nft)?(?:-save)?|ip|ifconfig|cat|curl|conntrack|less|more|head|tail)\b/;
 
 function tableOf(args: string): TableName | null {
   const m = /(?:^|\s)(?:-t|--table)[\s=]+(\w+)/.exec(args) ?? /(?:^|\s)-\w*t\s+(\w+)/.exec(args);
@@ -81,6 +83,8 @@ export function hintFor(command: string): Hint | null {
     if ("address".startsWith(obj) || "link".startsWith(obj)) return { format: "ip-addr", family, tableHint: null, routeTable: null, origin };
     return null;
   }
+  if (/^conntrack\s+(-\S*L|--dump)/.test(cmd)) return { format: "conntrack", family: null, tableHint: null, routeTable: null, origin };
+  if (/^ifconfig\b/.test(cmd)) return { format: "ifconfig", family: null, tableHint: null, routeTable: null, origin };
   const file = /(?:^|[\s/])([\w.-]+)\s*$/.exec(cmd)?.[1] ?? "";
   if (/^(cat|less|more|head|tail)\b/.test(cmd) || !/\s/.test(cmd)) return hintForFile(file, origin);
   if (/^curl\b/.test(cmd) && /\/v1\//.test(cmd)) return { format: "json", family: null, tableHint: null, routeTable: null, origin };
@@ -97,7 +101,9 @@ export function hintForFile(fileName: string, origin = fileName): Hint | null {
   if (/iptables(-l)?\b/.test(f)) return mk("iptables-list", 4);
   if (/ip-?rule/.test(f)) return mk("ip-rule", /6/.test(f) ? 6 : null);
   if (/ip-?route/.test(f)) return mk("ip-route", /6/.test(f) ? 6 : null);
-  if (/ip-?(addr|link)|ifconfig/.test(f) && !/ifconfig/.test(f)) return mk("ip-addr");
+  if (/ip-?(addr|link)/.test(f)) return mk("ip-addr");
+  if (/ifconfig/.test(f)) return mk("ifconfig");
+  if (/conntrack/.test(f)) return mk("conntrack");
   if (f.endsWith(".json")) return mk("json");
   return null;
 }
@@ -108,6 +114,8 @@ const CLAIMS: [SectionFormat, (t: string) => boolean][] = [
   ["iptables-list", (t) => /^\s*Chain\s+\S+\s+\((policy\s+\w+|\d+\s+references?)/.test(t)],
   ["ip-rule", isIpRuleLine],
   ["ip-addr", (t) => isIpAddrHeader(t) || isIpBriefLine(t)],
+  ["ifconfig", isIfconfigHeader],
+  ["conntrack", isConntrackLine],
   ["ip-route", isIpRouteLine],
 ];
 
@@ -118,6 +126,8 @@ const CONTINUES: Record<SectionFormat, (t: string) => boolean> = {
   "ip-rule": (t) => /^\s*\d+:/.test(t),
   "ip-route": (t) => isIpRouteContinuation(t) || /^\s*(default|[0-9a-f.:]+\/?\d*|unicast|local|broadcast|multicast|blackhole|unreachable|prohibit|throw|anycast|nat)\s/.test(t),
   "ip-addr": (t) => isIpAddrContinuation(t) || /^\s+\S/.test(t),
+  "ifconfig": (t) => /^\s+\S/.test(t),
+  "conntrack": (t) => /^\s*cpu=\d|^conntrack v\d|^\*\*\*/.test(t),
   "json": () => true,
 };
 

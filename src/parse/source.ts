@@ -8,8 +8,10 @@ export interface SourceLine {
   text: string;
 }
 
-// CSI (colours from `ip -c`), OSC (titles, hyperlinks) and lone two-byte escapes.
-const ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?/g;
+// CSI (colours from `ip -c`), OSC (titles, hyperlinks: only when terminated, so that a stray `ESC ]`
+// does not take the rest of the line with it) and lone two-byte escapes. Other controls (C1, BEL,
+// bidi) are data and stay; output sanitizes them (explain/sanitize.ts).
+const ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b\n]*(?:\x07|\x1b\\)|\x1b[@-_]?/g;
 
 export function cleanLine(raw: string): string {
   return raw.replace(ESCAPES, "").replace(/\r$/, "");

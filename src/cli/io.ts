@@ -1,5 +1,6 @@
 /** The CLI's window on the world, so tests can run it in-process with fake streams and files. */
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { terminalSafe } from "../explain/sanitize.js";
 
 export interface Io {
   stdout(text: string): void;
@@ -22,8 +23,10 @@ export interface Io {
 
 export function processIo(): Io {
   return {
-    stdout: (t) => process.stdout.write(t),
-    stderr: (t) => process.stderr.write(t),
+    // Commands sanitize what they print; this catches anything that slipped through (an error message
+    // quoting an interface or node name from a dump) before it can drive the terminal.
+    stdout: (t) => process.stdout.write(terminalSafe(t)),
+    stderr: (t) => process.stderr.write(terminalSafe(t)),
     readStdin: () => readFileSync(0, "utf8"),
     stdoutIsTty: process.stdout.isTTY === true,
     stdinIsTty: process.stdin.isTTY === true,

@@ -7,9 +7,20 @@ import { sanitize } from "./sanitize.js";
 
 export type DiagramFormat = "mermaid" | "dot";
 
+/** One box of the picture: its lines (unsanitised: each renderer escapes for its medium) and whether it decided. */
+export interface DiagramBox {
+  lines: string[];
+  emphasis: boolean;
+}
+
 interface Box {
   label: string;
   emphasis: boolean;
+}
+
+/** The boxes of one outcome's path, top to bottom; `trace --format` and the TUI draw the same ones. */
+export function diagramBoxes(t: TraceJson, o: OutcomeJson): DiagramBox[] {
+  return boxesOf(t, o).map((b) => ({ lines: b.label.split("\n"), emphasis: b.emphasis }));
 }
 
 function boxesOf(t: TraceJson, o: OutcomeJson): Box[] {

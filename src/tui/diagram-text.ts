@@ -2,53 +2,16 @@
  * The path picture in the terminal: the same boxes as `trace --format mermaid` (packet → hooks and
  * the rules that acted → routing → egress, deciding steps emphasised) drawn with box characters.
  */
-import type { OutcomeJson, StepJson, TraceJson } from "../explain/json.js";
+import { diagramBoxes, type DiagramBox } from "../explain/diagram.js";
+import type { OutcomeJson, TraceJson } from "../explain/json.js";
 import { sanitize } from "../explain/sanitize.js";
 import { truncate } from "./text.js";
 
-export interface DiagramBox {
-  lines: string[];
-  emphasis: boolean;
-}
+export type { DiagramBox };
 
-// explain/diagram.ts does not export its boxes; this follows the same reading of the steps.
-export function diagramBoxes(t: TraceJson, o: OutcomeJson): DiagramBox[] {
-  const p = t.packet;
-  const boxes: DiagramBox[] = [{ lines: [`${p.proto} ${p.src} → ${p.dst}${p.dport !== null ? `:${p.dport}` : ""}`, p.iif ? `in ${p.iif}` : "from the node"], emphasis: false }];
-  let hook: string | null = null;
-  const acted: string[] = [];
-  const flush = () => {
-    if (hook !== null && acted.length > 0) boxes.push({ lines: [hook, ...acted], emphasis: false });
-    acted.length = 0;
-  };
-  for (const s of o.steps) {
-    if (s.type === "hook") {
-      if (s.hook !== hook) flush();
-      hook = String(s.hook);
-    } else if (s.type === "target" && s.effect !== "none" && !/ (0x[0-9a-f]+) → \1$/.test(String(s.effect))) {
-      if (/^(snat|dnat)/.test(String(s.effect))) {
-        flush();
-        boxes.push({ lines: [`${s.table} ${s.chain} rule ${s.position}`, String(s.effect)], emphasis: true });
-      } else acted.push(`${s.table} ${s.chain} ${s.position}: ${s.effect}`);
-    } else if (s.type === "route") {
-      flush();
-      boxes.push({ lines: routeLines(s), emphasis: true });
-    } else if (s.type === "policy" && s.policy === "DROP") {
-      acted.push("policy DROP");
-    }
-  }
-  flush();
-  boxes.push({
-    lines: o.egress
-      ? [o.verdict, `out ${o.egress.interface}${o.egress.eni ? ` (${o.egress.eni})` : ""}${o.egress.gateway ? ` via ${o.egress.gateway}` : ""}`, `src ${o.final.src}`]
-      : [o.verdict],
-    emphasis: true,
-  });
-  return boxes.map((b) => ({ ...b, lines: b.lines.map(sanitize) }));
-}
-
-function routeLines(s: StepJson): string[] {
-  return [`${s.reroute ? "re-route" : "route"}: ip rule ${s.ipRule ?? "(none)"}`, s.decision === "unicast" ? `table ${s.table}: ${s.route}` : String(s.decision)];
+/** The same boxes as `trace --format mermaid`, with every line made safe for the terminal. */
+export function terminalBoxes(t: TraceJson, o: OutcomeJson): DiagramBox[] {
+  return diagramBoxes(t, o).map((b) => ({ ...b, lines: b.lines.map(sanitize) }));
 }
 
 /** Boxes stacked top to bottom, joined by arrows, at most `width` columns. */

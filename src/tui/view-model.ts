@@ -3,7 +3,7 @@ import type { Outcome } from "../eval/types.js";
 import type { OutcomeJson } from "../explain/json.js";
 import { sanitize } from "../explain/sanitize.js";
 import { fixWords } from "../explain/why.js";
-import { diagramBoxes, diagramLines } from "./diagram-text.js";
+import { diagramLines, terminalBoxes } from "./diagram-text.js";
 import { ruleLineText, ruleSources, sourceLines, type RuleLine, type RuleSource } from "./rule-view.js";
 import type { BodyPane, TuiState } from "./state.js";
 import { wrap } from "./text.js";
@@ -49,7 +49,7 @@ export function explainLinesOf(state: TuiState): string[] {
 export function diagramLinesOf(state: TuiState): string[] {
   const o = currentOutcome(state);
   if (!o || !state.trace) return [];
-  return diagramLines(diagramBoxes(state.trace.json, o.json), Math.max(20, state.columns - 2));
+  return diagramLines(terminalBoxes(state.trace.json, o.json), Math.max(20, state.columns - 2));
 }
 
 export function ruleSourcesOf(state: TuiState): RuleSource[] {

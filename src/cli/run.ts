@@ -1,6 +1,8 @@
 /** The CLI as a function: argv in, exit code out; all output through `io`. Only bin.ts exits the process. */
 import { Command, CommanderError } from "commander";
 import { checkCommand } from "./commands/check.js";
+import { diffCommand } from "./commands/diff.js";
+import { enisCommand } from "./commands/enis.js";
 import { explainCommand } from "./commands/explain.js";
 import { parseCommand } from "./commands/parse.js";
 import { traceCommand } from "./commands/trace.js";
@@ -17,7 +19,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
     .showHelpAfterError(false);
-  for (const make of [parseCommand, traceCommand, whatifCommand, explainCommand, checkCommand, tuiCommand]) {
+  for (const make of [parseCommand, traceCommand, whatifCommand, explainCommand, diffCommand, enisCommand, checkCommand, tuiCommand]) {
     program.addCommand(make(io, setExit).exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) }));
   }
   // No command: the interactive view on a terminal; elsewhere (a pipe, CI) the sample trace as text.

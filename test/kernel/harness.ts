@@ -10,7 +10,7 @@ import type { NodeModel } from "../../src/model/node.js";
 import { buildNode } from "./build-node.js";
 import { Session } from "./netns.js";
 import { Observer, type Observation, type Probe } from "./observe.js";
-import { describeKernel, describePodpath, judge, podpathText, podpathTrace, type TraceJson } from "./podpath.js";
+import { describeKernel, describePodpath, judge, podpathText, podpathTrace, type TraceJson, type WhatIfSets } from "./podpath.js";
 
 export const RESULTS_FILE = process.env.PODPATH_KERNEL_RESULTS ?? join(tmpdir(), "podpath-kernel-results.jsonl");
 
@@ -21,6 +21,8 @@ export interface Disagreement {
   podpath: TraceJson | null;
   reasons: string[];
   text: string;
+  /** The what-if settings podpath was asked about, if any. */
+  whatif: WhatIfSets;
 }
 
 export interface NodeRun {
@@ -34,12 +36,13 @@ const BATCH = 400;
 /** Full text traces printed per node; every disagreement is still counted and recorded. */
 const MAX_TEXT_TRACES = 8;
 
-export function probeCommand(inputs: readonly string[], p: Probe): string {
-  return `podpath trace ${inputs.join(" ")} --src ${p.src} --dst ${p.dst} --proto ${p.proto === 6 ? "tcp" : "udp"} --sport ${p.sport} --dport ${p.dport} --iif ${p.iif ?? "none"}${p.mark ? ` --mark 0x${p.mark.toString(16)}` : ""}`;
+export function probeCommand(inputs: readonly string[], p: Probe, whatif: WhatIfSets = null): string {
+  const command = whatif ? `whatif ${inputs.join(" ")} ${whatif.map((s) => `--set ${s}`).join(" ")}` : `trace ${inputs.join(" ")}`;
+  return `podpath ${command} --src ${p.src} --dst ${p.dst} --proto ${p.proto === 6 ? "tcp" : "udp"} --sport ${p.sport} --dport ${p.dport} --iif ${p.iif ?? "none"}${p.mark ? ` --mark 0x${p.mark.toString(16)}` : ""}`;
 }
 
 /** Builds `node`, sends `probes`, compares with podpath run on `inputs` (the dump files/dir). */
-export async function runNode(suite: string, label: string, node: NodeModel, inputs: readonly string[], probes: readonly Probe[], neighbours: readonly string[]): Promise<NodeRun> {
+export async function runNode(suite: string, label: string, node: NodeModel, inputs: readonly string[], probes: readonly Probe[], neighbours: readonly string[], whatif: WhatIfSets = null): Promise<NodeRun> {
   const session = new Session();
   const res: NodeRun = { compared: 0, agreed: 0, disagreements: [], warnings: [] };
   let observer: Observer | null = null;
@@ -58,7 +61,7 @@ export async function runNode(suite: string, label: string, node: NodeModel, inp
         let t: TraceJson | null = null;
         let reasons: string[];
         try {
-          t = await podpathTrace(inputs, p);
+          t = await podpathTrace(inputs, p, whatif);
           reasons = judge(p, t, k).reasons;
         } catch (e) {
           reasons = [`podpath failed: ${(e as Error).message.split("\n")[0]}`];
@@ -67,8 +70,8 @@ export async function runNode(suite: string, label: string, node: NodeModel, inp
         const agree = reasons.length === 0;
         if (agree) res.agreed++;
         else {
-          const text = res.disagreements.length < MAX_TEXT_TRACES ? await podpathText(inputs, p) : "";
-          res.disagreements.push({ node: label, probe: p, kernel: k, podpath: t, reasons, text });
+          const text = res.disagreements.length < MAX_TEXT_TRACES ? await podpathText(inputs, p, whatif) : "";
+          res.disagreements.push({ node: label, probe: p, kernel: k, podpath: t, reasons, text, whatif });
         }
         appendFileSync(RESULTS_FILE, `${JSON.stringify({ suite, node: label, agree, probe: p, kernel: k, podpath: t && describePodpath(t), reasons })}\n`);
       }
@@ -82,7 +85,7 @@ export async function runNode(suite: string, label: string, node: NodeModel, inp
 
 export function report(d: Disagreement, inputs: readonly string[]): string {
   return [
-    `✗ ${d.node}: ${probeCommand(inputs, d.probe)}`,
+    `✗ ${d.node}: ${probeCommand(inputs, d.probe, d.whatif)}`,
     `  kernel : ${describeKernel(d.kernel)}`,
     `  podpath: ${d.podpath ? describePodpath(d.podpath) : "(no answer)"}`,
     ...d.reasons.map((r) => `  why    : ${r}`),

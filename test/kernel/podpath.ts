@@ -49,8 +49,12 @@ export function cliBuilt(): boolean {
   return existsSync(BIN) && existsSync(RUN);
 }
 
-export function traceArgs(inputs: readonly string[], p: Probe, json: boolean): string[] {
-  const a = ["trace", ...inputs, "--src", p.src, "--dst", p.dst, "--proto", p.proto === 6 ? "tcp" : "udp",
+/** `--set NAME=VALUE` arguments: podpath answers with `whatif …`'s "after" trace instead of `trace`. */
+export type WhatIfSets = readonly string[] | null;
+
+export function traceArgs(inputs: readonly string[], p: Probe, json: boolean, whatif: WhatIfSets = null): string[] {
+  const command = whatif ? ["whatif", ...inputs, ...whatif.flatMap((s) => ["--set", s])] : ["trace", ...inputs];
+  const a = [...command, "--src", p.src, "--dst", p.dst, "--proto", p.proto === 6 ? "tcp" : "udp",
     "--sport", String(p.sport), "--dport", String(p.dport), "--iif", p.iif ?? "none"];
   if (p.mark !== 0) a.push("--mark", `0x${p.mark.toString(16)}`);
   if (json) a.push("--json");
@@ -92,15 +96,17 @@ export async function podpath(argv: string[]): Promise<{ code: number; out: stri
   return process.env.PODPATH_KERNEL_SPAWN === "1" ? spawned(argv) : inProcess(argv);
 }
 
-export async function podpathTrace(inputs: readonly string[], p: Probe): Promise<TraceJson> {
-  const r = await podpath(traceArgs(inputs, p, true));
-  if (r.code !== 0) throw new Error(`podpath ${traceArgs(inputs, p, true).join(" ")} exited ${r.code}: ${r.err}`);
-  const parsed = JSON.parse(r.out) as TraceJson | TraceJson[];
-  return Array.isArray(parsed) ? (parsed[0] as TraceJson) : parsed;
+export async function podpathTrace(inputs: readonly string[], p: Probe, whatif: WhatIfSets = null): Promise<TraceJson> {
+  const args = traceArgs(inputs, p, true, whatif);
+  const r = await podpath(args);
+  if (r.code !== 0) throw new Error(`podpath ${args.join(" ")} exited ${r.code}: ${r.err}`);
+  const parsed = JSON.parse(r.out) as TraceJson | TraceJson[] | { after: TraceJson };
+  const one = Array.isArray(parsed) ? (parsed[0] as TraceJson) : parsed;
+  return "after" in one ? one.after : one;
 }
 
-export async function podpathText(inputs: readonly string[], p: Probe): Promise<string> {
-  const r = await podpath(traceArgs(inputs, p, false));
+export async function podpathText(inputs: readonly string[], p: Probe, whatif: WhatIfSets = null): Promise<string> {
+  const r = await podpath(traceArgs(inputs, p, false, whatif));
   return r.out + r.err;
 }
 

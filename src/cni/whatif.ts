@@ -105,7 +105,7 @@ export function applySettings(node: NodeModel, changes: Partial<CniSettings>, vp
   }
   const generated = generateCniRules(settings, cniNode);
   const v4 = node.rulesets.find((r) => r.family === 4) ?? null;
-  const fresh = parseBundle(`$ iptables-save\n${generatedText(generated)}\n`, "(what-if)");
+  const fresh = parseBundle(`$ iptables-save\n${generatedText(generated)}\n`, "what-if");
   const freshRules = fresh.nodes[0]?.rulesets.find((r) => r.family === 4) ?? null;
   const tables = new Map(v4?.tables ?? []);
   for (const t of ["nat", "mangle"] as const) {
@@ -117,7 +117,7 @@ export function applySettings(node: NodeModel, changes: Partial<CniSettings>, vp
   const oldIpRules = node.routing.rules.filter((r) => r.family === 4);
   // Without an ip rule listing the node has the kernel's defaults; they stay beside the CNI's rules.
   const defaults = node.routing.rulesGiven.includes(4) ? [] : ["0:\tfrom all lookup local", "32766:\tfrom all lookup main", "32767:\tfrom all lookup default"];
-  const reread = parseBundle(`$ ip rule\n${[...defaults, ...generated.ipRules].join("\n")}\n`, "(what-if)");
+  const reread = parseBundle(`$ ip rule\n${[...defaults, ...generated.ipRules].join("\n")}\n`, "what-if");
   const newRules = [...oldIpRules.filter((r) => !CNI_RULE_PRIORITIES.has(r.priority)), ...(reread.nodes[0]?.routing.rules ?? [])]
     .sort((a, b) => a.priority - b.priority);
   const newNode: NodeModel = {

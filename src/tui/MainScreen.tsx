@@ -68,7 +68,7 @@ export function MainScreen({ state, theme, outcome, completions, placeholders, b
       pane = <TracePane rows={body.traceRows} cursor={state.cursor.trace} focused={focusedBody === "trace"} height={body.height} width={width} query={query} theme={theme} />;
       break;
     case "explain":
-      pane = <TextPane lines={body.explain} top={state.cursor.explain} height={body.height} width={width} query={query} empty="No trace yet." theme={theme} emphasise={(l) => /^(SNAT|Egress|To keep|DNAT)/.test(l)} />;
+      pane = <TextPane lines={body.explain} top={state.cursor.explain} height={body.height} width={width} query={query} empty="No trace yet." theme={theme} emphasise={(l) => /^(SNAT|Egress|To keep|DNAT|WHAT-IF)/.test(l)} />;
       break;
     case "diagram":
       pane = <TextPane lines={body.diagram} top={state.cursor.diagram} height={body.height} width={width} query={query} empty="No trace yet." theme={theme} emphasise={(l) => /[╔║╚]/.test(l)} />;
@@ -77,17 +77,19 @@ export function MainScreen({ state, theme, outcome, completions, placeholders, b
       pane = <RulesPane {...body.rules} cursor={state.cursor.rules} focused={focusedBody === "rules"} height={body.height} width={width} query={query} theme={theme} />;
       break;
   }
-  const footer = state.search.editing
+  const footer = state.whatif.draft !== null
+    ? <Text wrap="truncate-end"><Text bold color={theme.accent}>what-if EXCLUDE_SNAT_CIDRS=</Text>{`${sanitize(state.whatif.draft)}▏`}<Text dimColor>  Enter apply · Esc cancel</Text></Text>
+    : state.search.editing
     ? <Text wrap="truncate-end"><Text bold color={theme.accent}>/</Text>{`${state.search.query}▏`}<Text dimColor>  Enter find · Esc cancel</Text></Text>
     : state.message
       ? <Text wrap="truncate-end" color={theme.warning}>{state.message}</Text>
       : <Text dimColor wrap="truncate-end">{state.pane === "form"
         ? "Tab panes · ↑↓ fields · ←→ Enter complete · Esc leave form · ? help · Ctrl-C quit"
-        : `Tab panes · ↑↓ jk move · Enter ${state.pane === "trace" ? "expand/open" : "—"} · / search${query ? ` "${query}" n N` : ""} · [ ] outcome · p paste · ? · q`}</Text>;
+        : `Tab panes · ↑↓ jk move · Enter ${state.pane === "trace" ? "expand/open" : "—"} · / search${query ? ` "${query}" n N` : ""} · [ ] outcome · w e what-if · p paste · ? · q`}</Text>;
   const outcomes = state.trace?.json.outcomes.length ?? 0;
   return (
     <Box flexDirection="column" width={width} height={state.rows - 1}>
-      <Header state={state} theme={theme} title="trace" />
+      <Header state={state} theme={theme} title={state.whatif.exclusions !== null || state.whatif.externalSnat !== null ? "trace · WHAT-IF (3 Explain shows it)" : "trace"} />
       <VerdictBanner outcome={outcome} index={state.outcome} count={outcomes} stale={state.formError !== null && outcome !== null} width={width} theme={theme} />
       <PacketForm form={state.form} field={state.field} focused={state.pane === "form"} placeholders={placeholders} error={state.formError} completions={completions} completion={state.completion} width={width} theme={theme} />
       <Text wrap="truncate-end">

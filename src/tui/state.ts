@@ -5,7 +5,11 @@
  */
 import { CliError } from "../cli/io.js";
 import { packetFromFlags } from "../cli/packet-options.js";
+import { UnsupportedSetting } from "../cni/generate.js";
+import { inferCni, type CniSettings } from "../cni/settings.js";
 import { suggestFixes } from "../cni/suggest.js";
+import { applySettings, type RuleChange } from "../cni/whatif.js";
+import { parseAssignment } from "../cni/assignments.js";
 import { evaluate } from "../eval/evaluate.js";
 import { nodeFacts, type NodeFacts } from "../eval/node-facts.js";
 import type { TraceResult } from "../eval/types.js";
@@ -44,6 +48,20 @@ export interface PasteState {
   diagnostic: number;
 }
 
+/** What-if on the CNI's settings: the node is rewritten and every trace runs on the rewritten node. */
+export interface WhatIfState {
+  /** AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS to try; null = as the node has it. */
+  exclusions: string[] | null;
+  /** AWS_VPC_K8S_CNI_EXTERNALSNAT to try; null = as the node has it. */
+  externalSnat: boolean | null;
+  /** Editing the exclusion list (`w`): the text typed so far. */
+  draft: string | null;
+  /** The rule changes the settings make. */
+  diff: RuleChange[];
+  /** The same packet on the node as captured, for comparison. */
+  before: TraceJson | null;
+}
+
 export interface TuiState {
   screen: Screen;
   help: boolean;
@@ -55,6 +73,9 @@ export interface TuiState {
   bundle: Bundle;
   nodeIndex: number;
   facts: NodeFacts | null;
+  /** The node as captured, when what-if rewrote `facts`' node. */
+  baseFacts: NodeFacts | null;
+  whatif: WhatIfState;
   hints: NodeHints | null;
   form: FormValues;
   field: Field;
@@ -102,6 +123,8 @@ export function initialState(opts: InitialOptions = {}): TuiState {
     bundle: { nodes: [], diagnostics: [] },
     nodeIndex: 0,
     facts: null,
+    baseFacts: null,
+    whatif: { exclusions: null, externalSnat: null, draft: null, diff: [], before: null },
     hints: null,
     form: { ...EMPTY_FORM, ...Object.fromEntries(Object.entries(opts.form ?? {}).filter(([, v]) => v !== undefined)) },
     field: "src",
@@ -157,7 +180,28 @@ function selectNode(state: TuiState, index: number): TuiState {
   const node = state.bundle.nodes[nodeIndex];
   const facts = node ? nodeFacts(node) : null;
   const ruleSource = facts && state.facts?.node.name === node?.name ? state.ruleSource : 0;
-  return retrace({ ...state, nodeIndex, facts, hints: node ? nodeHints(node) : null, ruleSource });
+  return applyWhatIf({ ...state, nodeIndex, facts, baseFacts: facts, hints: node ? nodeHints(node) : null, ruleSource });
+}
+
+function whatIfChanges(w: WhatIfState): Partial<CniSettings> | null {
+  const changes: Partial<CniSettings> = {};
+  if (w.exclusions !== null) changes.excludeSnatCidrs = w.exclusions;
+  if (w.externalSnat !== null) changes.externalSnat = w.externalSnat;
+  return Object.keys(changes).length > 0 ? changes : null;
+}
+
+/** Rewrites the selected node for the what-if settings (or restores it) and re-traces. */
+function applyWhatIf(state: TuiState): TuiState {
+  const base = state.baseFacts;
+  const changes = whatIfChanges(state.whatif);
+  if (!base || !changes) return retrace({ ...state, facts: base, whatif: { ...state.whatif, diff: [], before: null } });
+  try {
+    const w = applySettings(base.node, changes);
+    return retrace({ ...state, facts: nodeFacts(w.node), whatif: { ...state.whatif, diff: w.ruleDiff } });
+  } catch (e) {
+    if (!(e instanceof UnsupportedSetting)) throw e;
+    return retrace({ ...state, facts: base, whatif: { ...state.whatif, exclusions: null, externalSnat: null, diff: [], before: null }, message: `what-if: ${e.message}` });
+  }
 }
 
 /**
@@ -174,7 +218,9 @@ export function retrace(state: TuiState): TuiState {
     const result = evaluate(facts, packet);
     const json = traceJson(result, facts, suggestFixes(facts.node, packet, result));
     const outcome = Math.min(state.outcome, Math.max(0, json.outcomes.length - 1));
-    return clampCursors({ ...state, trace: { result, json }, formError: null, outcome });
+    const base = state.baseFacts;
+    const before = base && base !== facts ? traceJson(evaluate(base, packetFromFlags(flags, base)), base) : null;
+    return clampCursors({ ...state, trace: { result, json }, formError: null, outcome, whatif: { ...state.whatif, before } });
   } catch (e) {
     if (!(e instanceof CliError)) throw e;
     // The previous trace stays on screen (the banner says it is stale) while the field is fixed.
@@ -256,6 +302,7 @@ function pasteKey(state: TuiState, key: Key): TuiState {
 
 function mainKey(state: TuiState, key: Key): TuiState {
   if (state.search.editing) return searchKey(state, key);
+  if (state.whatif.draft !== null) return whatIfKey(state, key);
   if (key.type === "tab" || key.type === "backtab") {
     const i = PANES.indexOf(state.pane);
     return focusPane(state, PANES[(i + (key.type === "tab" ? 1 : PANES.length - 1)) % PANES.length] as Pane);
@@ -365,6 +412,9 @@ function bodyKey(state: TuiState, key: Key, pane: BodyPane): TuiState {
       case ">": return selectNode(state, state.nodeIndex + 1);
       case "p": return { ...state, screen: "paste", paste: { ...state.paste, focus: "text" } };
       case "x": return toggleAll(state);
+      case "w": return startWhatIf(state);
+      case "e": return toggleExternalSnat(state);
+      case "W": return applyWhatIf({ ...state, whatif: { ...state.whatif, exclusions: null, externalSnat: null }, message: "what-if cleared: the node as captured" });
       default: return state;
     }
   }
@@ -431,6 +481,36 @@ export function openRuleView(state: TuiState, target: RowTarget): TuiState {
     ? lines.findIndex((l) => l.position === target.position)
     : lines.findIndex((l) => l.mark === "deciding");
   return { ...next, cursor: { ...next.cursor, rules: Math.max(0, row) } };
+}
+
+// ── what-if ─────────────────────────────────────────────────────────────────────────────────────
+
+function currentSettings(state: TuiState): CniSettings | null {
+  return state.baseFacts ? inferCni(state.baseFacts.node).settings : null;
+}
+
+function startWhatIf(state: TuiState): TuiState {
+  const now = state.whatif.exclusions ?? currentSettings(state)?.excludeSnatCidrs ?? [];
+  return { ...state, whatif: { ...state.whatif, draft: now.join(",") } };
+}
+
+function toggleExternalSnat(state: TuiState): TuiState {
+  const current = state.whatif.externalSnat ?? currentSettings(state)?.externalSnat ?? false;
+  return applyWhatIf({ ...state, whatif: { ...state.whatif, externalSnat: !current } });
+}
+
+/** Editing AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS: Enter applies (invalid CIDRs are refused with the reason). */
+function whatIfKey(state: TuiState, key: Key): TuiState {
+  const w = state.whatif;
+  const draft = w.draft ?? "";
+  if (key.type === "escape") return { ...state, whatif: { ...w, draft: null } };
+  if (key.type === "backspace") return { ...state, whatif: { ...w, draft: draft.slice(0, -1) } };
+  if (key.type === "ctrl" && key.char === "u") return { ...state, whatif: { ...w, draft: "" } };
+  if (key.type === "text") return { ...state, whatif: { ...w, draft: draft + key.text.replace(/[\r\n\s]/g, "") } };
+  if (key.type !== "enter") return state;
+  const parsed = parseAssignment(`AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS=${draft}`);
+  if ("error" in parsed) return { ...state, message: parsed.error };
+  return applyWhatIf({ ...state, whatif: { ...w, draft: null, exclusions: parsed.excludeSnatCidrs ?? [] } });
 }
 
 // ── search ──────────────────────────────────────────────────────────────────────────────────────

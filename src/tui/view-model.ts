@@ -34,6 +34,17 @@ export function explainLinesOf(state: TuiState): string[] {
   if (!o || !state.trace) return [];
   const width = Math.max(20, state.columns - 2);
   const out: string[] = [];
+  const w = state.whatif;
+  if (w.exclusions !== null || w.externalSnat !== null) {
+    const settings = [
+      w.exclusions !== null ? `AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS=${w.exclusions.join(",")}` : null,
+      w.externalSnat !== null ? `AWS_VPC_K8S_CNI_EXTERNALSNAT=${w.externalSnat}` : null,
+    ].filter(Boolean).join(" ");
+    out.push(...wrap(`WHAT-IF ${settings} (W clears)`, width));
+    const b = w.before?.outcomes[0];
+    if (b) out.push(...wrap(sanitize(`As captured: ${b.verdict}, ${b.snat ? `SNAT to ${b.final.src}` : "no SNAT"}${b.egress ? `, out ${b.egress.interface}` : ""}.`), width));
+    out.push(...(w.diff.length ? w.diff.map((c) => sanitize(`${c.op === "add" ? "+" : "-"} ${c.table ? `[${c.table}] ` : "[ip rule] "}${c.text}`)) : ["(no rule changes)"]), "");
+  }
   const total = state.trace.json.outcomes.length;
   if (total > 1) out.push(...wrap(`Outcome ${state.outcome + 1} of ${total}, probability ${o.json.probability}.`, width));
   for (const a of o.json.assumptions) out.push(...wrap(sanitize(`Assumes: ${a}`), width));

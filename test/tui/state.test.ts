@@ -196,6 +196,29 @@ describe("tui reducer", () => {
     expect(KEY_HELP.length).toBeGreaterThan(10);
   });
 
+  it("what-if: an added exclusion or external SNAT re-traces on the rewritten node, with the rule diff", () => {
+    const s = sampleState(SNAT_PACKET);
+    const editing = press(s, "w");
+    expect(editing.whatif.draft).toBe("172.20.0.0/16");
+    const applied = press(editing, ",203.0.113.0/24", KEYS.enter);
+    expect(applied.whatif.exclusions).toEqual(["172.20.0.0/16", "203.0.113.0/24"]);
+    // The same answer `podpath whatif` gives (kernel-checked in test/kernel/whatif.test.ts).
+    expect(applied.trace?.json).toMatchObject({ snat: false, egress: { interface: "ens6" } });
+    expect(applied.whatif.before).toMatchObject({ snat: true, egress: { interface: "ens5" } });
+    const explain = explainLinesOf(applied).join("\n");
+    expect(explain).toMatch(/WHAT-IF AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS=172\.20\.0\.0\/16,203\.0\.113\.0\/24/);
+    expect(explain).toMatch(/\+ \[nat\] -A AWS-SNAT-CHAIN-0 -d 203\.0\.113\.0\/24/);
+    const ext = press(s, "e");
+    expect(ext.whatif.externalSnat).toBe(true);
+    expect(ext.trace?.json).toMatchObject({ snat: false, egress: { interface: "ens6" } });
+    const cleared = press(applied, "W");
+    expect(cleared.trace?.json).toMatchObject({ snat: true, egress: { interface: "ens5" } });
+    expect(cleared.whatif.before).toBeNull();
+    const bad = press(s, "w", KEYS.ctrlU, "10.0.0.0/33", KEYS.enter);
+    expect(bad.message).toMatch(/prefix length 33/);
+    expect(bad.whatif.exclusions).toBeNull();
+  });
+
   it("honours NO_COLOR", () => {
     const t = makeTheme({ NO_COLOR: "1" });
     expect(t.color).toBe(false);

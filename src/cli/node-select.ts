@@ -11,16 +11,24 @@ export function loadBundle(io: Io, paths: readonly string[], maxBytes?: number):
 }
 
 export function selectNodes(bundle: Bundle, name: string | undefined): NodeModel[] {
-  if (bundle.nodes.length === 0) throw new CliError("the input holds no dump podpath can read (iptables-save, ip rule, ip route, ip addr)", 1);
+  if (bundle.nodes.length === 0) {
+    // Name the files whose lines were all skipped, so the message says where to look.
+    const files = [...new Set(bundle.diagnostics.map((d) => d.file))];
+    const where = files.length > 0 ? `${sanitize(files.join(", "))}: ` : "";
+    throw new CliError(`${where}the input holds no dump podpath can read (iptables-save, iptables -S/-L, ip rule, ip route, ip addr, ipamd JSON)`, 1);
+  }
   if (name === undefined || name === "all") return bundle.nodes;
   const node = bundle.nodes.find((n) => n.name === name);
-  if (!node) throw new CliError(`no node "${name}" in the input (nodes: ${bundle.nodes.map((n) => n.name).join(", ")})`);
+  // Node names come from the dump (`>> node NAME <<`): sanitized like everything else from it.
+  if (!node) throw new CliError(sanitize(`no node "${name}" in the input (nodes: ${bundle.nodes.map((n) => n.name).join(", ")})`));
   return [node];
 }
 
 export function formatDiagnostic(d: Diagnostic): string {
   const excerpt = d.excerpt.length > 200 ? `${d.excerpt.slice(0, 200)}…` : d.excerpt;
-  const caret = d.column <= 200 ? `\n    ${" ".repeat(Math.max(0, d.column - 1))}^` : "";
+  // The caret counts the excerpt as shown: a control character before it is several characters wide.
+  const before = sanitize(d.excerpt.slice(0, Math.max(0, d.column - 1)));
+  const caret = d.column <= 200 ? `\n    ${" ".repeat(before.length)}^` : "";
   return sanitize(`${d.file}:${d.line}:${d.column}: ${d.severity}: ${d.message}`) + `\n    ${sanitize(excerpt)}${caret}`;
 }
 

@@ -8,6 +8,7 @@ import { parseCommand } from "./commands/parse.js";
 import { traceCommand } from "./commands/trace.js";
 import { tuiCommand } from "./commands/tui.js";
 import { whatifCommand } from "./commands/whatif.js";
+import { sanitize } from "../explain/sanitize.js";
 import { CliError, type Io } from "./io.js";
 import { SAMPLE_NODE, SAMPLE_PACKET } from "./sample.js";
 
@@ -35,10 +36,11 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     if (e instanceof CliError) {
-      io.stderr(`podpath: ${e.message}\n`);
+      // Messages can quote the input (interface and node names): neutralise them like any dump text.
+      io.stderr(`podpath: ${sanitize(e.message)}\n`);
       return e.exitCode;
     }
-    io.stderr(`podpath: internal error: ${e instanceof Error ? e.message : String(e)} (please report it with the input that caused it)\n`);
+    io.stderr(`podpath: internal error: ${sanitize(e instanceof Error ? e.message : String(e))} (please report it with the input that caused it)\n`);
     if (process.env.PODPATH_DEBUG && e instanceof Error) io.stderr(`${e.stack ?? ""}\n`);
     return 70;
   }

@@ -47,9 +47,16 @@ export function describeMatch(m: Match): string {
   return (MATCH[m.type] as (m: Match) => string)(m);
 }
 
-/** `-A CHAIN …` exactly as iptables -S prints it. */
+const RULE_TEXT = new WeakMap<Rule, string>();
+
+/** `-A CHAIN …` exactly as iptables -S prints it (printed once per rule: traces repeat rules a lot). */
 export function ruleText(rule: Rule): string {
-  return printAppend(rule.chain, rule.spec);
+  let text = RULE_TEXT.get(rule);
+  if (text === undefined) {
+    text = printAppend(rule.chain, rule.spec);
+    RULE_TEXT.set(rule, text);
+  }
+  return text;
 }
 
 /** "rule 3 of nat AWS-SNAT-CHAIN-0 (iptables-save.txt:17)". */

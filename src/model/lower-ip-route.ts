@@ -94,7 +94,7 @@ function lowerIpRoute(syntax: IpRouteSyntax, diagnostics: Diagnostic[]): Route |
   } else if (syntax.options.some((o) => o.type === "via" || o.type === "dev")) {
     nexthops = [nexthopOf(syntax.options, ctx, null)];
   } else if (!ctx.broken) {
-    diagnostics.push(report(origin, syntax.dst.column, "warning", `ip route: the route shows no gateway, device or nexthop lines; it cannot forward`));
+    diagnostics.push(report(origin, syntax.dst.column, "error", `ip route: expected "via" or "dev" after the destination (ip route always prints one): the line looks cut short`));
   }
   if (ctx.broken) return null;
   return { family, table: draft.table, type, dst, tos: draft.tos, nexthops, proto: draft.proto, scope: draft.scope, src: draft.src, metric: draft.metric, pref: draft.pref, attributes: draft.attributes, origin };

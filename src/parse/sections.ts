@@ -46,6 +46,8 @@ const FENCE = /^\s*(```|~~~)/;
 const HEADING = /^\s*#{1,6}\s+(.*)$/;
 // `$ cmd`, `# cmd`, `[root@ip-1-2-3-4 ~]# cmd`, `user@host:~$ cmd`, `sh-5.2# cmd`, `bash-4.2$ cmd`
 const PROMPT = /^\s*(?:\[[^\]]*\]\s*[#$]|[\w.@:~/-]+[#$%>]|[#$%>])\s*(.+)$/;
+/** How a JSON document starts: `{"…`, `{` alone, `[{`, `["…`, `[1`, `[]`. */
+const JSON_START = /^\s*(\{\s*("|\}|$)|\[\s*([{["\]\d-]|true|false|null|$))/;
 const BARE_PROMPT = /^\s*(?:\[[^\]]*\]\s*[#$]|[\w.-]+@[\w.:~/-]+[#$%>]|[\w.-]+-\d[\d.]*[#$])\s*$/;
 const HOSTNAME_IP = /\bip-(\d{1,3})-(\d{1,3})-(\d{1,3})-(\d{1,3})\b/;
 const COMMAND_WORDS = /^(?:sudo\s+(?:-\S+\s+)*)?(ip6?tables(?:-legacy|-nft)?(?:-save)?|ip|ifconfig|cat|curl|conntrack|less|more|head|tail)\b/;
@@ -124,11 +126,13 @@ const CONTINUES: Record<SectionFormat, (t: string) => boolean> = {
   "iptables": (t) => /^\s*(\[\d+:\d+\]\s+)?-[A-Z]\s|^\s*#/.test(t),
   "iptables-list": (t) => /^\s*(num\s+)?(pkts\s+bytes\s+)?target\s+prot\s+opt|^\s*\d+\s+|^\s*[A-Z][\w-]*\s+(all|tcp|udp|icmp|\d+|[a-z]+)\s+|^\s*[\w-]+\s+[\w-]+\s+--\s|Total Number of Rules|^=+\s*$|^\s*$/.test(t),
   "ip-rule": (t) => /^\s*\d+:/.test(t),
-  "ip-route": (t) => isIpRouteContinuation(t) || /^\s*(default|[0-9a-f.:]+\/?\d*|unicast|local|broadcast|multicast|blackhole|unreachable|prohibit|throw|anycast|nat)\s/.test(t),
+  // Bounded repeats: a long run of digits must not make this backtrack (a line is 10k+ characters at times).
+  "ip-route": (t) => isIpRouteContinuation(t) || /^\s*(default|[0-9a-f.:]{1,45}(\/\d{0,3})?|unicast|local|broadcast|multicast|blackhole|unreachable|prohibit|throw|anycast|nat)(\s|$)/.test(t),
   "ip-addr": (t) => isIpAddrContinuation(t) || /^\s+\S/.test(t),
   "ifconfig": (t) => /^\s+\S/.test(t),
   "conntrack": (t) => /^\s*cpu=\d|^conntrack v\d|^\*\*\*/.test(t),
-  "json": () => true,
+  // A JSON document ends where its brackets balance.
+  "json": () => false,
 };
 
 export function splitSections(lines: readonly SourceLine[], defaultNode: string, fileHint: Hint | null = null): NodeSections[] {
@@ -171,11 +175,14 @@ export function splitSections(lines: readonly SourceLine[], defaultNode: string,
 
   for (const line of lines) {
     const text = line.text;
-    if (section?.format === "json" && jsonDepth > 0) {
+    // Inside a JSON document until its brackets balance — unless a line plainly belongs to another
+    // format (an unclosed `{` must not swallow the rest of the paste; the JSON error is reported).
+    if (section?.format === "json" && jsonDepth > 0 && !CLAIMS.some(([, claims]) => claims(text))) {
       section.lines.push(line);
       jsonDepth += depthChange(text);
       continue;
     }
+    jsonDepth = 0;
     const sep = SEPARATOR.exec(text);
     if (sep) {
       switchTo(sep[1] || `node ${nodes.length + 1}`, true);
@@ -218,7 +225,7 @@ export function splitSections(lines: readonly SourceLine[], defaultNode: string,
       section.lines.push(line);
       continue;
     }
-    if (claimed === null && /^\s*(\{|\[\s*([{["\]\d-]|true|false|null|$))/.test(text)) {
+    if (claimed === null && (hint?.format === "json" || JSON_START.test(text))) {
       section = open("json", hint);
       section.lines.push(line);
       jsonDepth = depthChange(text);

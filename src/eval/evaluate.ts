@@ -27,7 +27,7 @@ function startWorld(packet: PacketInput): World {
 export function evaluate(facts: NodeFacts, packet: PacketInput, limits: Limits = DEFAULT_LIMITS): TraceResult {
   const family = packet.dst.family;
   const ruleset = rulesetOf(facts.node, family);
-  const ctx: TraverseContext = { facts, ruleset, limits, assume: packet.assume, budget: { worlds: 1 } };
+  const ctx: TraverseContext = { facts, ruleset, limits, assume: packet.assume, budget: { worlds: 1, steps: 0 } };
   const path = pathOf(packet);
   const usedTables = new Set<TableName>(Object.values(HOOK_TABLES).flat());
   const missingTables = TABLES.filter((t) => usedTables.has(t) && !ruleset?.tables.has(t));

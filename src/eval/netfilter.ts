@@ -43,7 +43,6 @@ export interface TraverseResult {
   truncated: boolean;
 }
 
-/** Runs `hook` of `table`; returns the worlds after it (verdict set for those it dropped or rejected). */
 /** What stays the same for a whole trace. */
 export interface TraverseContext {
   facts: NodeFacts;
@@ -51,12 +50,16 @@ export interface TraverseContext {
   limits: Limits;
   /** The user's answers for unknowable conditions, by the condition's text or module name. */
   assume: Record<string, boolean>;
-  /** Forks made so far, across the whole trace. */
-  budget: { worlds: number };
+  /**
+   * Spent so far across the whole trace, every world and table together: forks, and steps (taken or
+   * copied into a fork), so a pathological ruleset is bounded in time and memory as a whole.
+   */
+  budget: { worlds: number; steps: number };
 }
 
+/** Runs `hook` of `table`; returns the worlds after it (verdict set for those it dropped or rejected). */
 export function traverseTable(ctx: TraverseContext, tableName: TableName, hook: Hook, start: World): TraverseResult {
-  const { facts, ruleset, limits } = ctx;
+  const { facts, ruleset, limits, budget } = ctx;
   const table = ruleset?.tables.get(tableName);
   start.steps.push({ type: "hook", hook, table: tableName, present: table !== undefined });
   const chain0 = table?.chains.get(hook);
@@ -67,9 +70,8 @@ export function traverseTable(ctx: TraverseContext, tableName: TableName, hook: 
   const queue: Pending[] = [{ world: start, frames: [{ chain: hook, index: 0 }] }];
   while (queue.length > 0) {
     const { world, frames } = queue.pop() as Pending;
-    let steps = 0;
     for (;;) {
-      if (++steps > limits.maxSteps || frames.length > limits.maxDepth) {
+      if (++budget.steps > limits.maxSteps || frames.length > limits.maxDepth) {
         world.steps.push({ type: "limit", what: "steps" });
         truncated = true;
         done.push(world);
@@ -98,7 +100,7 @@ export function traverseTable(ctx: TraverseContext, tableName: TableName, hook: 
       // A long run of rules keyed on destination address/port: go straight to the next candidate.
       const index = chainIndex(chain);
       const next = index === null ? null : nextCandidate(index, frame.index, world);
-      if (index !== null && next !== null && next > frame.index && steps + (next - frame.index) <= limits.maxSteps) {
+      if (index !== null && next !== null && next > frame.index && budget.steps + (next - frame.index) <= limits.maxSteps) {
         if (limits.listSkipped !== false) {
           const mctx: MatchContext = { world, hook, facts };
           for (let r = frame.index; r < next; r++) {
@@ -106,7 +108,7 @@ export function traverseTable(ctx: TraverseContext, tableName: TableName, hook: 
             world.steps.push({ type: "rule", rule: skipped, outcome: missAt(failedAt(skipped, keyMatchAt(index, r), mctx)), depth });
           }
         }
-        steps += next - frame.index - 1;
+        budget.steps += next - frame.index - 1;
         frame.index = next;
         continue;
       }
@@ -199,6 +201,8 @@ function matchRule(
       return "forked-out";
     }
     budget.worlds++;
+    // The fork's copy of the history counts against the step budget too.
+    budget.steps += world.steps.length;
     const other = fork(world);
     const otherFrames = frames.map((f) => ({ ...f }));
     if ("random" in answer) {

@@ -97,7 +97,14 @@ function buildNode(name: string, sections: readonly Section[], diagnostics: Diag
       case "iptables": {
         const parsed = parseIptablesSection(section.lines);
         diagnostics.push(...parsed.diagnostics);
-        listings.push({ family: section.family ?? sniffIptablesFamily(section.lines), tableHint: section.tableHint, lines: parsed.lines });
+        // A section that starts in the middle of a listing (after a junk line split it) continues
+        // the listing before it: a bad line costs only itself, not the table it interrupted.
+        const first = parsed.lines.find((l) => l.node.type !== "comment")?.node;
+        const midListing = first !== undefined && section.tableHint === null &&
+          ((first.type === "command" && first.command !== "P") || first.type === "chain-decl" || first.type === "commit");
+        const previous = listings[listings.length - 1];
+        if (midListing && previous) previous.lines.push(...parsed.lines);
+        else listings.push({ family: section.family ?? sniffIptablesFamily(section.lines), tableHint: section.tableHint, lines: parsed.lines });
         break;
       }
       case "iptables-list": {

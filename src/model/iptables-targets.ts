@@ -109,6 +109,9 @@ const TARGETS: Record<string, { options: string[]; lower: TargetHandler }> = {
   ...Object.fromEntries(CONTINUE.map((name) => [name, { options: [], lower: () => ({ type: "continue", name }) as Target }])),
 };
 
+/** Real target extensions whose outcome is decided outside the kernel's tables. */
+const UNMODELLED_TARGETS = new Set(["NFQUEUE", "QUEUE", "CLUSTERIP", "MIRROR", "IPMARK", "ROUTE", "DELUDE", "CHAOS", "TARPIT", "SYNPROXY"]);
+
 /** Targets whose options podpath does not check one by one (they change nothing it models). */
 const FREE_OPTIONS = new Set(CONTINUE);
 
@@ -122,11 +125,12 @@ export function lowerTarget(spec: IptTargetSpec, ctx: LowerContext, isChain: (na
   const known = TARGETS[spec.name];
   if (known === undefined) {
     if (isChain(spec.name)) return { type: "jump", chain: spec.name };
-    if (/^[A-Z][A-Z0-9_]*$/.test(spec.name)) {
-      ctx.report(spec.column, "warning", `unknown target "${spec.name}": its effect is unknown to podpath`);
+    if (UNMODELLED_TARGETS.has(spec.name)) {
+      ctx.report(spec.column, "warning", `target ${spec.name} hands the packet elsewhere (userspace, a cluster peer): podpath cannot tell what happens to it`);
       return { type: "unknown", name: spec.name };
     }
-    ctx.report(spec.column, "error", `jump to undefined chain "${spec.name}"`);
+    // iptables-restore refuses a jump it can resolve neither to a chain nor to a target extension.
+    ctx.report(spec.column, "error", `jump to undefined chain "${spec.name}" (no chain of that name in this table, and no iptables target)`);
     return { type: "unknown", name: spec.name };
   }
   const opts: Options = new Map();

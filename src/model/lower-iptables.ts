@@ -101,6 +101,7 @@ function splitBlocks(listing: IptablesListing, report: Reporter): Block[] {
   const blocks: Block[] = [];
   let current: Block | null = null;
   let lastWasPolicy = false;
+  const saveFormatListing = listing.lines.some((l) => l.node.type === "table");
   const close = (at: ParsedIptLine | null) => {
     if (current?.saveFormat && !current.committed) {
       report(at ?? current.opener, 1, "error", `missing COMMIT for table ${current.name}: iptables-restore would reject this table`);
@@ -136,7 +137,8 @@ function splitBlocks(listing: IptablesListing, report: Reporter): Block[] {
         // In -S output each table's listing starts with its -P lines.
         const startsListing = !inSave && (current === null || (node.command === "P" && !lastWasPolicy));
         if (startsListing) {
-          if (blocks.some((b) => b.saveFormat) && current === null) {
+          // In a save-format listing every rule belongs to a *table block, before or after it.
+          if (saveFormatListing) {
             report(line, node.column, "error", "rule before any table: expected a *table line first");
             break;
           }
@@ -309,12 +311,27 @@ function lowerBase(opt: IptBaseOption, ctx: LowerContext): Match | null {
 
 /** iptables-restore refuses rulesets whose jumps form a loop; report each loop once, at the closing rule. */
 function checkLoops(table: Table, diagnostics: Diagnostic[]): void {
+  // Depth-first with an explicit stack: jump chains thousands deep must not overflow the call stack.
   const state = new Map<string, "active" | "done">();
   const path: string[] = [];
-  const visit = (chainName: string) => {
-    state.set(chainName, "active");
-    path.push(chainName);
-    for (const rule of table.chains.get(chainName)?.rules ?? []) {
+  const stack: { chain: string; rule: number }[] = [];
+  const enter = (chain: string) => {
+    state.set(chain, "active");
+    path.push(chain);
+    stack.push({ chain, rule: 0 });
+  };
+  for (const root of table.chains.keys()) {
+    if (state.has(root)) continue;
+    enter(root);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1] as { chain: string; rule: number };
+      const rule = table.chains.get(top.chain)?.rules[top.rule++];
+      if (rule === undefined) {
+        stack.pop();
+        path.pop();
+        state.set(top.chain, "done");
+        continue;
+      }
       const t = rule.target;
       if (t?.type !== "jump" && t?.type !== "goto") continue;
       const s = state.get(t.chain);
@@ -322,11 +339,8 @@ function checkLoops(table: Table, diagnostics: Diagnostic[]): void {
         const loop = [...path.slice(path.indexOf(t.chain)), t.chain].join(" → ");
         diagnostics.push(diagnostic(rule.origin, "error", `rule loop in table ${table.name}: ${loop} (iptables-restore rejects loops)`, rule.origin.raw));
       } else if (s === undefined && table.chains.has(t.chain)) {
-        visit(t.chain);
+        enter(t.chain);
       }
     }
-    path.pop();
-    state.set(chainName, "done");
-  };
-  for (const name of table.chains.keys()) if (!state.has(name)) visit(name);
+  }
 }

@@ -1,7 +1,6 @@
 /**
  * The catalogue of bad inputs and the message each gets. Every one: exit 1 (the input has errors)
  * or 2 (unreadable input, bad options), a line that names the file and the problem, no stack trace.
- * Known gaps are `it.fails` with a comment: flip them to `it` once fixed.
  */
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync, existsSync, readdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -212,25 +211,17 @@ describe("dumps with errors (exit 1, file:line:column)", () => {
     expect(r.stdout).toContain(`${path}:2:59: warning: ip route: ignored "metr", which podpath does not understand`);
   });
 
-  it("a jump to a missing chain is flagged (as an unknown target)", async () => {
-    const path = file("jump.txt", `${FILTER}-A INPUT -j MISSING\nCOMMIT\n`);
-    const r = await runCli(["parse", path]);
-    noCrash(r);
-    expect(r.stdout).toContain(`${path}:5:10: warning: unknown target "MISSING": its effect is unknown to podpath`);
-  });
-
-  // GAP (src/model/iptables-targets.ts): iptables-restore refuses a jump to a chain the table does not
-  // declare; podpath takes an unknown upper-case name as an unknown target extension (warning, exit 0).
-  it.fails("a jump to a missing chain is an error", async () => {
+  // iptables-restore refuses a jump to a chain the table does not declare.
+  it("a jump to a missing chain is an error", async () => {
     const path = file("jump2.txt", `${FILTER}-A INPUT -j MISSING\nCOMMIT\n`);
     const r = await runCli(["parse", path]);
+    noCrash(r);
     expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`${path}:5:10: error: jump to undefined chain "MISSING" (no chain of that name in this table, and no iptables target)`);
   });
 
-  // BUG (src/model/lower-iptables.ts splitBlocks): a rule before the first `*table` line starts an
-  // `iptables -S` listing whose table is guessed ("filter"); the real `*filter` table that follows is
-  // then dropped as "listed again" (info only, exit 0). Its rules are lost.
-  it.fails("a rule before any table is an error, and the table after it is kept", async () => {
+  // A rule before the first `*table` line must not start a listing of its own that hides the real table.
+  it("a rule before any table is an error, and the table after it is kept", async () => {
     const path = file("before.txt", `-A INPUT -j ACCEPT\n${FILTER}-A INPUT -j DROP\n-A INPUT -s 10.0.0.1 -j DROP\nCOMMIT\n`);
     const r = await runCli(["parse", path, "--json"]);
     const j = JSON.parse(r.stdout);
@@ -239,9 +230,7 @@ describe("dumps with errors (exit 1, file:line:column)", () => {
     expect(j.diagnostics.some((d: { line: number; severity: string; message: string }) => d.line === 1 && d.severity === "error" && /before any table/.test(d.message))).toBe(true);
   });
 
-  // GAP (src/parse/sections.ts): in a file named ip-route.txt, a line cut right after its prefix
-  // ("10.0.0.0/2", no space after it) does not look like a route any more and is skipped (info, exit
-  // 0) instead of being handed to the ip route parser to be diagnosed.
+  // A line cut right after its prefix ("10.0.0.0/2") still goes to the ip route parser, to be diagnosed.
   it("an ip route line cut inside its destination is an error", async () => {
     const path = file("ip-route.txt", "default via 10.0.0.1 dev eth0\n10.0.0.0/2\n");
     const r = await runCli(["parse", path]);

@@ -133,9 +133,7 @@ describe("text output neutralises everything that comes from a dump", () => {
     expect(r.code).toBe(2);
   });
 
-  // BUG (src/cli/packet-options.ts inferIif): the --iif error lists the node's interface names raw,
-  // and run.ts prints CliError messages as they are. processIo's last guard (io.ts) neutralises it
-  // on a real terminal (tested below); the message itself should be sanitized where it is built.
+  // CLI errors can quote the dump (interface names): run.ts neutralises them like any dump text.
   it("--iif that does not exist: the interface names listed are neutralised", async () => {
     const r = await runCli(["trace", path, ...TRACE, "--iif", "nope"]);
     expect(r.code).toBe(2);

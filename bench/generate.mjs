@@ -247,7 +247,7 @@ export function packets(count, total) {
         out.push({ id: i, kind: "pod-clusterip", src: pod.ip, dst: s.clusterIp, proto: s.proto, dport: s.port });
         break;
       case 1:
-        out.push({ id: i, kind: "pod-internet", src: pod.ip, dst: ip(ipNum("93.184.0.0") + rnd(65536)), proto: "tcp", dport: 443 });
+        out.push({ id: i, kind: "pod-internet", src: pod.ip, dst: ip(ipNum("203.0.113.0") + rnd(256)), proto: "tcp", dport: 443 });
         break;
       default:
         out.push({ id: i, kind: "nodeport-in", src: ip(ipNum("198.51.100.0") + rnd(256)), dst: NODE.primaryIp, proto: s.proto, dport: s.nodePort, iif: "ens5" });

@@ -4,7 +4,7 @@
  */
 import { formatAddress } from "../model/address.js";
 import { parseBundle } from "../model/bundle.js";
-import { BUILTIN_CHAINS, type Chain, type Rule, type Ruleset, type Table } from "../model/netfilter.js";
+import { BUILTIN_CHAINS, ruleSpec, type Chain, type Rule, type Ruleset, type Table } from "../model/netfilter.js";
 import type { NodeModel } from "../model/node.js";
 import type { Diagnostic } from "../diagnostics.js";
 import { printAppend } from "../parse/print-iptables.js";
@@ -78,7 +78,7 @@ function spliceTable(old: Table | undefined, fresh: Table | undefined): Table | 
 function cniLines(rs: Ruleset | null): { table: string; text: string }[] {
   const out: { table: string; text: string }[] = [];
   for (const t of rs?.tables.values() ?? []) {
-    for (const ch of t.chains.values()) for (const r of ch.rules as Rule[]) if (isCniRule(r)) out.push({ table: t.name, text: printAppend(r.chain, r.spec) });
+    for (const ch of t.chains.values()) for (const r of ch.rules as Rule[]) if (isCniRule(r)) out.push({ table: t.name, text: printAppend(r.chain, ruleSpec(r)) });
   }
   return out;
 }

@@ -25,7 +25,18 @@ export interface EniInfo {
 
 const POD_VETH = /^(eni|vlan)[0-9a-f]{6,}$/;
 
+const CACHE = new WeakMap<NodeFacts, Map<string, EniInfo>>();
+
+/** What `name` is, worked out once per node (traces ask for the same few interfaces again and again). */
 export function eniOf(facts: NodeFacts, name: string): EniInfo {
+  let known = CACHE.get(facts);
+  if (!known) CACHE.set(facts, (known = new Map()));
+  let info = known.get(name);
+  if (!info) known.set(name, (info = computeEni(facts, name)));
+  return info;
+}
+
+function computeEni(facts: NodeFacts, name: string): EniInfo {
   const info: EniInfo = { interface: name, role: "other", deviceNumber: null, eniId: null, podIps: [], vlanId: null, subnet: null };
   if (name === "lo") return { ...info, role: "loopback" };
   const routes = facts.node.routing.routes;

@@ -7,31 +7,33 @@ import { DEFAULT_LIMITS, traverseTable, type Limits, type TraverseContext } from
 import type { NodeFacts } from "./node-facts.js";
 import { routeFlow } from "./routing.js";
 import type { Assumption, Hook, Outcome, PacketInput, PathKind, TraceResult } from "./types.js";
-import { fork, type World } from "./world.js";
+import { fork, note, type World } from "./world.js";
 
 /** A packet with no arrival interface is one the node generates. */
 export function pathOf(packet: PacketInput): PathKind {
   return packet.iif === null ? "output" : "forward";
 }
 
-function startWorld(packet: PacketInput): World {
+function startWorld(packet: PacketInput, record: boolean): World {
   return {
     src: packet.src, dst: packet.dst, sport: packet.sport, dport: packet.dport, proto: packet.proto,
     origSrc: packet.src, origDst: packet.dst, origSport: packet.sport, origDport: packet.dport,
     iif: packet.iif, oif: null, mark: packet.mark, ctmark: packet.ctmark, ctstate: packet.ctstate,
     tracked: true, snat: null, snatRule: null, dnat: null, dnatRule: null, natDone: { src: false, dst: false },
-    route: null, probability: 1, assumptions: [], steps: [], verdict: null, decidedBy: null,
+    route: null, probability: 1, assumptions: [], steps: [], record, rerouteNeeded: false, verdict: null, decidedBy: null,
   };
 }
+
+/** Every table some hook runs, in the kernel's table order. */
+const USED_TABLES: readonly TableName[] = TABLES.filter((t) => Object.values(HOOK_TABLES).some((ts) => ts.includes(t)));
 
 export function evaluate(facts: NodeFacts, packet: PacketInput, limits: Limits = DEFAULT_LIMITS): TraceResult {
   const family = packet.dst.family;
   const ruleset = rulesetOf(facts.node, family);
   const ctx: TraverseContext = { facts, ruleset, limits, assume: packet.assume, budget: { worlds: 1, steps: 0 } };
   const path = pathOf(packet);
-  const usedTables = new Set<TableName>(Object.values(HOOK_TABLES).flat());
-  const missingTables = TABLES.filter((t) => usedTables.has(t) && !ruleset?.tables.has(t));
-  const first = startWorld(packet);
+  const missingTables = USED_TABLES.filter((t) => !ruleset?.tables.has(t));
+  const first = startWorld(packet, limits.recordSteps !== false);
   const base: Assumption[] = [];
   if (facts.defaultRules(family)) base.push({ type: "default-rules", family });
   for (const t of missingTables) if (t !== "security") base.push({ type: "missing-table", table: t });
@@ -88,7 +90,7 @@ function runHook(ctx: TraverseContext, hook: Hook, world: World, onTruncate: () 
         // nat sees only the first packet of a tracked connection, once per kind of translation.
         const reason = !w.tracked ? "untracked" : w.ctstate !== "NEW" ? "not-new" : w.natDone[manip] ? "already-translated" : null;
         if (reason !== null) {
-          w.steps.push({ type: "nat-skipped", hook, reason });
+          note(w, { type: "nat-skipped", hook, reason });
           next.push(w);
           continue;
         }
@@ -107,8 +109,7 @@ function runRoute(facts: NodeFacts, world: World, reroute: boolean, path: PathKi
   if (reroute) {
     // ip_route_me_harder: only when OUTPUT changed the mark or the destination.
     const before = world.route;
-    const unchanged = world.steps.every((s) => s.type !== "target" || (s.effect.type !== "mark" && s.effect.type !== "packet-mark-restored" && s.effect.type !== "dnat"));
-    if (before !== null && unchanged) return [world];
+    if (before !== null && !world.rerouteNeeded) return [world];
   }
   const decisions = routeFlow(facts, {
     src: world.src,
@@ -129,7 +130,7 @@ function runRoute(facts: NodeFacts, world: World, reroute: boolean, path: PathKi
       w.assumptions.push({ type: "multipath", route: decision.route, nexthop: decision.nexthop, probability: share });
     }
     w.route = decision;
-    w.steps.push({ type: "route", decision, reroute });
+    note(w, { type: "route", decision, reroute });
     if (decision.type === "unicast") w.oif = decision.dev;
     else if (decision.type === "local") w.oif = path === "output" ? "lo" : null;
     else {

@@ -9,10 +9,10 @@ import { evaluateMatch, type MatchContext } from "./matches.js";
 import type { NodeFacts } from "./node-facts.js";
 import { applyTarget, hasNoEffect } from "./targets.js";
 import type { Hook, RuleOutcome } from "./types.js";
-import { fork, type World } from "./world.js";
+import { fork, note, type World } from "./world.js";
 
 export interface Limits {
-  /** Steps one world may take before evaluation stops (a loop the loader missed, a pathological ruleset). */
+  /** Steps a whole trace may take (all worlds, all tables) before evaluation stops (a pathological ruleset). */
   maxSteps: number;
   /** Worlds (outcomes) explored at most. */
   maxWorlds: number;
@@ -24,6 +24,8 @@ export interface Limits {
    * where the verdict matters: verdicts, outcomes and explanations are the same either way.
    */
   listSkipped?: boolean;
+  /** Record the path at all (default true); false keeps only the outcomes, for verdict-only batches. */
+  recordSteps?: boolean;
 }
 
 export const DEFAULT_LIMITS: Limits = { maxSteps: 200_000, maxWorlds: 256, maxDepth: 128 };
@@ -61,7 +63,7 @@ export interface TraverseContext {
 export function traverseTable(ctx: TraverseContext, tableName: TableName, hook: Hook, start: World): TraverseResult {
   const { facts, ruleset, limits, budget } = ctx;
   const table = ruleset?.tables.get(tableName);
-  start.steps.push({ type: "hook", hook, table: tableName, present: table !== undefined });
+  note(start, { type: "hook", hook, table: tableName, present: table !== undefined });
   const chain0 = table?.chains.get(hook);
   if (!table || !chain0) return { worlds: [start], truncated: false };
 
@@ -72,7 +74,7 @@ export function traverseTable(ctx: TraverseContext, tableName: TableName, hook: 
     const { world, frames } = queue.pop() as Pending;
     for (;;) {
       if (++budget.steps > limits.maxSteps || frames.length > limits.maxDepth) {
-        world.steps.push({ type: "limit", what: "steps" });
+        note(world, { type: "limit", what: "steps" });
         truncated = true;
         done.push(world);
         break;
@@ -84,12 +86,12 @@ export function traverseTable(ctx: TraverseContext, tableName: TableName, hook: 
       if (!chain || rule === undefined) {
         // End of chain: a user chain returns to its caller; a built-in one applies its policy.
         if (frames.length > 1 && chain && !chain.builtin) {
-          world.steps.push({ type: "return", chain: frame.chain, table: tableName, fellOff: true, depth });
+          note(world, { type: "return", chain: frame.chain, table: tableName, fellOff: true, depth });
           frames.pop();
           continue;
         }
         const policy = table.chains.get(hook)?.policy ?? "ACCEPT";
-        world.steps.push({ type: "policy", table: tableName, chain: hook, policy, depth: 0 });
+        note(world, { type: "policy", table: tableName, chain: hook, policy, depth: 0 });
         if (policy === "DROP") {
           world.verdict = "dropped";
           world.decidedBy = { policy: "DROP", table: tableName, chain: hook };
@@ -105,7 +107,7 @@ export function traverseTable(ctx: TraverseContext, tableName: TableName, hook: 
           const mctx: MatchContext = { world, hook, facts };
           for (let r = frame.index; r < next; r++) {
             const skipped = chain.rules[r] as Rule;
-            world.steps.push({ type: "rule", rule: skipped, outcome: missAt(failedAt(skipped, keyMatchAt(index, r), mctx)), depth });
+            note(world, { type: "rule", rule: skipped, outcome: missAt(failedAt(skipped, keyMatchAt(index, r), mctx)), depth });
           }
         }
         budget.steps += next - frame.index - 1;
@@ -115,11 +117,12 @@ export function traverseTable(ctx: TraverseContext, tableName: TableName, hook: 
       frame.index++;
       const outcome = matchRule(ctx, rule, world, hook, queue, frames);
       if (outcome === "forked-out") truncated = true;
-      world.steps.push({ type: "rule", rule, outcome: outcome === "forked-out" ? { matched: false, failedMatch: -1 } : outcome, depth });
+      note(world, { type: "rule", rule, outcome: outcome === "forked-out" ? { matched: false, failedMatch: -1 } : outcome, depth });
       if (outcome === "forked-out" || !outcome.matched || rule.target === null) continue;
 
       const { flow, effect } = applyTarget(rule.target, { world, hook, facts, rule });
-      world.steps.push({ type: "target", rule, target: rule.target, effect, depth });
+      if (effect.type === "mark" || effect.type === "packet-mark-restored" || effect.type === "dnat") world.rerouteNeeded = true;
+      note(world, { type: "target", rule, target: rule.target, effect, depth });
       if (flow.type === "continue") continue;
       if (flow.type === "jump" || flow.type === "goto") {
         if (flow.type === "goto") frames.pop();
@@ -128,7 +131,7 @@ export function traverseTable(ctx: TraverseContext, tableName: TableName, hook: 
       }
       if (flow.type === "return") {
         if (frames.length > 1) {
-          world.steps.push({ type: "return", chain: frame.chain, table: tableName, fellOff: false, depth });
+          note(world, { type: "return", chain: frame.chain, table: tableName, fellOff: false, depth });
           frames.pop();
           continue;
         }
@@ -197,7 +200,7 @@ function matchRule(
     }
     const p = "random" in answer ? answer.random : 0.5;
     if (budget.worlds >= limits.maxWorlds) {
-      world.steps.push({ type: "limit", what: "outcomes" });
+      note(world, { type: "limit", what: "outcomes" });
       return "forked-out";
     }
     budget.worlds++;
@@ -218,7 +221,7 @@ function matchRule(
       other.assumptions.push({ type: "opaque", rule, match: what, matched: false, given: false });
       world.assumptions.push({ type: "opaque", rule, match: what, matched: true, given: false });
     }
-    other.steps.push({ type: "rule", rule, outcome: { matched: false, failedMatch: i }, depth: frames.length - 1 });
+    note(other, { type: "rule", rule, outcome: { matched: false, failedMatch: i }, depth: frames.length - 1 });
     queue.push({ world: other, frames: otherFrames });
   }
   return { matched: true };

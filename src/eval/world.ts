@@ -29,6 +29,10 @@ export interface World {
   probability: number;
   assumptions: Assumption[];
   steps: TraceStep[];
+  /** Record the path (steps), or only the outcome (batch verdicts). */
+  record: boolean;
+  /** A target changed the mark or the destination: a local packet must be routed again after OUTPUT. */
+  rerouteNeeded: boolean;
   /** Set when the packet's fate is sealed. */
   verdict: Verdict | null;
   decidedBy: Outcome["decidedBy"];
@@ -42,4 +46,9 @@ export function fork(w: World): World {
 export interface NatDone {
   src: boolean;
   dst: boolean;
+}
+
+/** Records a step of the path, when this trace keeps one. */
+export function note(w: World, step: TraceStep): void {
+  if (w.record) w.steps.push(step);
 }

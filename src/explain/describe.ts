@@ -1,6 +1,6 @@
 /** Words for model and trace data: a match as iptables writes it, a rule's place, an ip rule, a route. */
 import { formatAddress, formatPrefix, type IpAddr } from "../model/address.js";
-import type { Match, Rule } from "../model/netfilter.js";
+import { ruleSpec, type Match, type Rule } from "../model/netfilter.js";
 import type { IpRule, Route } from "../model/routing.js";
 import { printAppend } from "../parse/print-iptables.js";
 import type { Assumption } from "../eval/types.js";
@@ -53,7 +53,7 @@ const RULE_TEXT = new WeakMap<Rule, string>();
 export function ruleText(rule: Rule): string {
   let text = RULE_TEXT.get(rule);
   if (text === undefined) {
-    text = printAppend(rule.chain, rule.spec);
+    text = printAppend(rule.chain, ruleSpec(rule));
     RULE_TEXT.set(rule, text);
   }
   return text;

@@ -91,7 +91,10 @@ function stepJson(s: TraceStep): StepJson {
   }
 }
 
-function outcomeJson(o: Outcome, result: TraceResult, facts: NodeFacts): OutcomeJson {
+/** An outcome without its path and words: what batch mode prints. */
+export type OutcomeSummaryJson = Omit<OutcomeJson, "explanation" | "steps">;
+
+function outcomeSummary(o: Outcome, facts: NodeFacts): OutcomeSummaryJson {
   return {
     probability: round(o.probability),
     assumptions: o.assumptions.map(describeAssumption),
@@ -100,19 +103,35 @@ function outcomeJson(o: Outcome, result: TraceResult, facts: NodeFacts): Outcome
     dnat: o.dnat !== null,
     final: { src: addr(o.final.src) as string, dst: addr(o.final.dst) as string, sport: o.final.sport, dport: o.final.dport },
     egress: o.egress && { interface: o.egress.interface, eni: eniName(facts, o.egress.interface), table: o.egress.table, gateway: addr(o.egress.gateway) },
-    explanation: explainOutcome(o, result, facts),
-    steps: o.steps.map(stepJson),
   };
+}
+
+function outcomeJson(o: Outcome, result: TraceResult, facts: NodeFacts): OutcomeJson {
+  return { ...outcomeSummary(o, facts), explanation: explainOutcome(o, result, facts), steps: o.steps.map(stepJson) };
+}
+
+function same(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
 /** The value all outcomes share, or null when they disagree. */
 function agreed<T>(values: T[]): T | null {
-  const first = JSON.stringify(values[0]);
-  return values.every((v) => JSON.stringify(v) === first) ? (values[0] ?? null) : null;
+  const first = values[0];
+  return values.every((v) => same(v, first)) ? (first ?? null) : null;
 }
 
-export function traceJson(result: TraceResult, facts: NodeFacts, fixes: Fix[] = []): TraceJson {
-  const outcomes = result.outcomes.map((o) => outcomeJson(o, result, facts));
+/** The trace without paths and words: one line per packet in batch mode (`trace --packets`). */
+export type TraceSummaryJson = Omit<TraceJson, "outcomes" | "explanation" | "fixes"> & { outcomes: OutcomeSummaryJson[] };
+
+export function traceSummaryJson(result: TraceResult, facts: NodeFacts): TraceSummaryJson {
+  return summarise(result, facts, result.outcomes.map((o) => outcomeSummary(o, facts)));
+}
+
+/** Top-level fields summarise the outcomes: a field is null when they disagree on it. */
+function summarise<O extends OutcomeSummaryJson>(result: TraceResult, facts: NodeFacts, outcomes: O[]) {
   const p = result.packet;
   const egress = agreed(outcomes.map((o) => o.egress));
   return {
@@ -124,14 +143,23 @@ export function traceJson(result: TraceResult, facts: NodeFacts, fixes: Fix[] = 
     final: { src: agreed(outcomes.map((o) => o.final.src)), dst: agreed(outcomes.map((o) => o.final.dst)) },
     egress: outcomes.length > 0 && outcomes.every((o) => o.egress === null) ? null : egress ?? (agreedPartial(outcomes) ?? null),
     outcomes,
-    explanation: [outcomes.length === 1 ? (outcomes[0]?.explanation ?? "") : `${outcomes.length} possible outcomes; see each.`, ...fixes.map(fixWords)].join("\n"),
-    fixes,
     truncated: result.truncated,
   };
 }
 
+export function traceJson(result: TraceResult, facts: NodeFacts, fixes: Fix[] = []): TraceJson {
+  const outcomes = result.outcomes.map((o) => outcomeJson(o, result, facts));
+  const { truncated, ...head } = summarise(result, facts, outcomes);
+  return {
+    ...head,
+    explanation: [outcomes.length === 1 ? (outcomes[0]?.explanation ?? "") : `${outcomes.length} possible outcomes; see each.`, ...fixes.map(fixWords)].join("\n"),
+    fixes,
+    truncated,
+  };
+}
+
 /** Egress fields the outcomes agree on, others null. */
-function agreedPartial(outcomes: OutcomeJson[]): EgressJson | null {
+function agreedPartial(outcomes: OutcomeSummaryJson[]): EgressJson | null {
   const es = outcomes.map((o) => o.egress);
   if (es.some((e) => e === null)) return null;
   const list = es as EgressJson[];

@@ -133,9 +133,12 @@ export function anyPrefix(family: Family): Prefix {
 }
 
 export function formatAddress(addr: IpAddr): string {
-  return addr.family === 4
-    ? IPv4.fromNumber(addr.value).toString()
-    : compressIPv6(IPv6.fromBigInt(addr.value).toString());
+  if (addr.family === 4) {
+    // Dotted quad by arithmetic: this runs for every address of every trace printed.
+    const n = Number(addr.value);
+    return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+  }
+  return compressIPv6(IPv6.fromBigInt(addr.value).toString());
 }
 
 /** Formats as `ip` prints: a host prefix without `/32`, others with their length. */

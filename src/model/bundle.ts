@@ -104,7 +104,7 @@ function buildNode(name: string, sections: readonly Section[], diagnostics: Diag
           ((first.type === "command" && first.command !== "P") || first.type === "chain-decl" || first.type === "commit");
         const previous = listings[listings.length - 1];
         if (midListing && previous) previous.lines.push(...parsed.lines);
-        else listings.push({ family: section.family ?? sniffIptablesFamily(section.lines), tableHint: section.tableHint, lines: parsed.lines });
+        else listings.push({ family: section.family ?? sniffIptablesFamily(section.lines), tableHint: section.tableHint, lines: parsed.lines, reparsable: true });
         break;
       }
       case "iptables-list": {

@@ -21,6 +21,8 @@ export interface IptablesListing {
   /** The table named by a header (`iptables -t nat -S`), when there was one. */
   tableHint: TableName | null;
   lines: ParsedIptLine[];
+  /** Each line's text parses back to its node (save and -S dumps, not -L rows): rules need not keep their syntax. */
+  reparsable?: boolean;
 }
 
 type CommandLine = ParsedIptLine & { node: Extract<IptLine, { type: "command" }> };
@@ -86,7 +88,7 @@ export function lowerIptables(listings: readonly IptablesListing[]): { rulesets:
         report(block.opener, 1, "info", `table ${block.name} is listed again; podpath uses the first listing`);
         continue;
       }
-      ruleset.tables.set(block.name, lowerTable(block.name, block, listing.family, report));
+      ruleset.tables.set(block.name, lowerTable(block.name, block, listing.family, listing.reparsable === true, report));
     }
   }
   for (const ruleset of rulesets.values()) {
@@ -166,7 +168,7 @@ function splitBlocks(listing: IptablesListing, report: Reporter): Block[] {
   return blocks;
 }
 
-function lowerTable(name: TableName, block: Block, family: Family, report: Reporter): Table {
+function lowerTable(name: TableName, block: Block, family: Family, reparsable: boolean, report: Reporter): Table {
   const table: Table = { name, chains: new Map(), origin: originOf(block.opener) };
   for (const builtin of BUILTIN_CHAINS[name]) {
     table.chains.set(builtin, { name: builtin, builtin: true, policy: "ACCEPT", rules: [], origin: null });
@@ -221,7 +223,7 @@ function lowerTable(name: TableName, block: Block, family: Family, report: Repor
       chain = { name: node.chain, builtin: false, policy: null, rules: [], origin: null };
       table.chains.set(node.chain, chain);
     }
-    const rule = lowerRule(cmd, table, chain.name, family, report);
+    const rule = lowerRule(cmd, table, chain.name, family, reparsable, report);
     if (node.command === "I") chain.rules.splice(Math.max(0, (node.number ?? 1) - 1), 0, rule);
     else chain.rules.push(rule);
   }
@@ -233,7 +235,7 @@ function lowerTable(name: TableName, block: Block, family: Family, report: Repor
   return table;
 }
 
-function lowerRule(cmd: CommandLine, table: Table, chain: string, family: Family, report: Reporter): Rule {
+function lowerRule(cmd: CommandLine, table: Table, chain: string, family: Family, reparsable: boolean, report: Reporter): Rule {
   const ctx: LowerContext = { family, report: (column, severity, message) => report(cmd, column, severity, message) };
   const matches: Match[] = [];
   let target: Target | null = null;
@@ -271,7 +273,7 @@ function lowerRule(cmd: CommandLine, table: Table, chain: string, family: Family
     position: 0,
     matches: matches.slice(),
     target,
-    spec: cmd.node.spec,
+    spec: reparsable ? null : cmd.node.spec,
     origin: originOf(cmd, cmd.node.column),
   };
 }
@@ -314,32 +316,33 @@ function checkLoops(table: Table, diagnostics: Diagnostic[]): void {
   // Depth-first with an explicit stack: jump chains thousands deep must not overflow the call stack.
   const state = new Map<string, "active" | "done">();
   const path: string[] = [];
-  const stack: { chain: string; rule: number }[] = [];
-  const enter = (chain: string) => {
+  const stack: { chain: string; rules: readonly Rule[]; next: number }[] = [];
+  const enter = (chain: string, rules: readonly Rule[]) => {
     state.set(chain, "active");
     path.push(chain);
-    stack.push({ chain, rule: 0 });
+    stack.push({ chain, rules, next: 0 });
   };
-  for (const root of table.chains.keys()) {
+  for (const [root, chain] of table.chains) {
     if (state.has(root)) continue;
-    enter(root);
+    enter(root, chain.rules);
     while (stack.length > 0) {
-      const top = stack[stack.length - 1] as { chain: string; rule: number };
-      const rule = table.chains.get(top.chain)?.rules[top.rule++];
-      if (rule === undefined) {
+      const top = stack[stack.length - 1] as (typeof stack)[number];
+      if (top.next >= top.rules.length) {
         stack.pop();
         path.pop();
         state.set(top.chain, "done");
         continue;
       }
+      const rule = top.rules[top.next++] as Rule;
       const t = rule.target;
-      if (t?.type !== "jump" && t?.type !== "goto") continue;
+      if (t === null || (t.type !== "jump" && t.type !== "goto")) continue;
       const s = state.get(t.chain);
       if (s === "active") {
         const loop = [...path.slice(path.indexOf(t.chain)), t.chain].join(" → ");
         diagnostics.push(diagnostic(rule.origin, "error", `rule loop in table ${table.name}: ${loop} (iptables-restore rejects loops)`, rule.origin.raw));
-      } else if (s === undefined && table.chains.has(t.chain)) {
-        enter(t.chain);
+      } else if (s === undefined) {
+        const next = table.chains.get(t.chain);
+        if (next) enter(t.chain, next.rules);
       }
     }
   }

@@ -2,6 +2,7 @@
 import type { Family, IpAddr, Prefix } from "./address.js";
 import type { Origin } from "./origin.js";
 import type { Range } from "./routing.js";
+import { parseIptablesLine } from "../parse/iptables.js";
 import type { IptRuleSpec } from "../parse/iptables-syntax.js";
 
 export const TABLES = ["raw", "mangle", "nat", "filter", "security"] as const;
@@ -104,8 +105,11 @@ export interface Rule {
   position: number;
   matches: Match[];
   target: Target | null;
-  /** The rule as parsed, to print it exactly (`iptables -S` form). */
-  spec: IptRuleSpec;
+  /**
+   * The rule as parsed, to print it exactly (`iptables -S` form); null when it is read again from
+   * `origin.raw` on demand (`ruleSpec`), which keeps big dumps small in memory.
+   */
+  spec: IptRuleSpec | null;
   origin: Origin;
 }
 
@@ -127,4 +131,18 @@ export interface Table {
 export interface Ruleset {
   family: Family;
   tables: Map<TableName, Table>;
+}
+
+const REREAD = new WeakMap<Rule, IptRuleSpec>();
+
+/** A rule's syntax, read again from its source line when the model did not keep it. */
+export function ruleSpec(rule: Rule): IptRuleSpec {
+  if (rule.spec !== null) return rule.spec;
+  let spec = REREAD.get(rule);
+  if (spec === undefined) {
+    const node = parseIptablesLine(rule.origin.raw);
+    spec = node?.type === "command" ? node.spec : { items: [] };
+    REREAD.set(rule, spec);
+  }
+  return spec;
 }

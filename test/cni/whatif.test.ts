@@ -11,6 +11,7 @@ import { nodeFacts } from "../../src/eval/node-facts.js";
 import { traceJson } from "../../src/explain/json.js";
 import { packetFromFlags } from "../../src/cli/packet-options.js";
 import { parseBundle } from "../../src/model/bundle.js";
+import { ruleSpec } from "../../src/model/netfilter.js";
 import { printAppend } from "../../src/parse/print-iptables.js";
 import { runCli } from "../helpers.js";
 
@@ -71,7 +72,7 @@ describe("what-if", () => {
     const after = trace(w.node, "192.168.1.150", "203.0.113.9");
     expect(after).toMatchObject({ snat: false, final: { src: "192.168.1.150" }, egress: { interface: "ens6" } });
     // Every rule the CNI does not own is still there, in the same order.
-    const others = (x: typeof n) => [...(x.rulesets[0]?.tables.values() ?? [])].flatMap((t) => [...t.chains.values()].flatMap((c) => c.rules.filter((r) => !isCniRule(r)).map((r) => `${t.name} ${printAppend(r.chain, r.spec)}`)));
+    const others = (x: typeof n) => [...(x.rulesets[0]?.tables.values() ?? [])].flatMap((t) => [...t.chains.values()].flatMap((c) => c.rules.filter((r) => !isCniRule(r)).map((r) => `${t.name} ${printAppend(r.chain, ruleSpec(r))}`)));
     expect(others(w.node)).toEqual(others(n));
   });
 

@@ -11,7 +11,7 @@
  * still creates table local's local/broadcast routes itself, which is why those are skipped.
  */
 import { formatAddress, formatPrefix, type IpAddr } from "../../src/model/address.js";
-import type { Chain, Ruleset, TableName } from "../../src/model/netfilter.js";
+import { ruleSpec, type Chain, type Ruleset, type TableName } from "../../src/model/netfilter.js";
 import type { NodeModel } from "../../src/model/node.js";
 import type { Interface, IpRule, Route } from "../../src/model/routing.js";
 import { printAppend } from "../../src/parse/print-iptables.js";
@@ -77,7 +77,7 @@ export function rulesetText(ruleset: Ruleset): string {
     out.push(`*${name}`);
     const chains = [...table.chains.values()];
     for (const c of chains) out.push(`:${c.name} ${c.builtin ? (c.policy ?? "ACCEPT") : "-"} [0:0]`);
-    for (const c of chains as Chain[]) for (const r of c.rules) out.push(printAppend(c.name, r.spec));
+    for (const c of chains as Chain[]) for (const r of c.rules) out.push(printAppend(c.name, ruleSpec(r)));
     out.push("COMMIT");
   }
   return `${out.join("\n")}\n`;

@@ -2,9 +2,10 @@
 import { Command, Option } from "commander";
 import { suggestFixes } from "../../cni/suggest.js";
 import { evaluate } from "../../eval/evaluate.js";
+import { DEFAULT_LIMITS } from "../../eval/netfilter.js";
 import { nodeFacts, type NodeFacts } from "../../eval/node-facts.js";
 import { traceDiagram } from "../../explain/diagram.js";
-import { traceJson, type TraceJson } from "../../explain/json.js";
+import { traceJson, traceSummaryJson, type TraceJson, type TraceSummaryJson } from "../../explain/json.js";
 import { traceText } from "../../explain/text.js";
 import { CliError, type Io } from "../io.js";
 import { loadBundle, reportDiagnostics, selectNodes } from "../node-select.js";
@@ -15,6 +16,7 @@ interface TraceOptions extends PacketFlags {
   json?: boolean;
   format?: string;
   packets?: string;
+  full?: boolean;
   brief?: boolean;
   maxBytes?: number;
 }
@@ -44,6 +46,7 @@ export function traceCommand(io: Io, setExit: (code: number) => void): Command {
     .option("--json", "print the JSON result (same as --format json)")
     .option("--format <f>", "text (default), json, mermaid or dot (a path picture for tickets)")
     .option("--packets <file>", "trace every packet of a JSON-lines file ({id, src, dst, proto, sport, dport, iif} per line)")
+    .option("--full", "with --packets --json: every line carries the whole trace (steps, explanation), not just the verdicts")
     .option("--brief", "in text output, show only the rules that matched")
     .option("--max-bytes <n>", "refuse inputs larger than this", (v) => Number(v));
   addPacketOptions(cmd);
@@ -55,7 +58,7 @@ export function traceCommand(io: Io, setExit: (code: number) => void): Command {
     const nodes = selectNodes(bundle, opts.node);
     const facts = nodes.map(nodeFacts);
     if (opts.packets !== undefined) {
-      tracePacketList(io, facts, opts.packets, format);
+      tracePacketList(io, facts, opts.packets, format, opts.full === true);
       setExit(0);
       return;
     }
@@ -82,17 +85,26 @@ function render(results: TraceJson[], format: Format, verbose: boolean): string 
 }
 
 /** Batch mode: one packet per input line, one result line per packet, in input order, each with its id. */
-function tracePacketList(io: Io, facts: NodeFacts[], path: string, format: Format): void {
+function tracePacketList(io: Io, facts: NodeFacts[], path: string, format: Format, full: boolean): void {
+  // Verdict lines need no path: rules the dispatch index jumps over are not listed one by one.
+  const lean = format === "json" && !full;
+  const limits = lean ? { ...DEFAULT_LIMITS, listSkipped: false, recordSteps: false } : DEFAULT_LIMITS;
   let text: string;
   try {
     text = path === "-" ? io.readStdin() : io.fs.readFile(path).toString("utf8");
   } catch {
     throw new CliError(`--packets ${path}: cannot read it`);
   }
+  // Lines go out in chunks: one write per packet costs more than tracing it.
+  const out: string[] = [];
+  const emit = (line: string) => {
+    out.push(line);
+    if (out.length >= 512) io.stdout(out.splice(0).join(""));
+  };
   text.split("\n").forEach((line, i) => {
     if (line.trim() === "") return;
     let id: unknown = i + 1;
-    const results: TraceJson[] = [];
+    const results: (TraceJson | TraceSummaryJson)[] = [];
     try {
       const raw: unknown = JSON.parse(line);
       if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new CliError("expected a JSON object");
@@ -100,14 +112,18 @@ function tracePacketList(io: Io, facts: NodeFacts[], path: string, format: Forma
       id = p.id ?? id;
       const flags: PacketFlags = {};
       for (const k of ["src", "dst", "proto", "sport", "dport", "iif", "mark"] as const) if (p[k] !== undefined && p[k] !== null) flags[k] = String(p[k]);
-      for (const f of facts) results.push(traceJson(evaluate(f, packetFromFlags(flags, f)), f));
+      for (const f of facts) {
+        const result = evaluate(f, packetFromFlags(flags, f), limits);
+        results.push(lean ? traceSummaryJson(result, f) : traceJson(result, f));
+      }
     } catch (e) {
       const error = e instanceof CliError ? e.message : e instanceof SyntaxError ? `not JSON: ${e.message}` : String(e);
-      if (format === "json") io.stdout(`${JSON.stringify({ id, error })}\n`);
+      if (format === "json") emit(`${JSON.stringify({ id, error })}\n`);
       else io.stderr(`${path}:${i + 1}: ${error}\n`);
       return;
     }
-    if (format === "json") for (const r of results) io.stdout(`${JSON.stringify({ id, ...r })}\n`);
-    else io.stdout(`# ${String(id)}\n${render(results, format, false)}\n`);
+    if (format === "json") for (const r of results) emit(`${JSON.stringify({ id, ...r })}\n`);
+    else emit(`# ${String(id)}\n${render(results as TraceJson[], format, false)}\n`);
   });
+  if (out.length > 0) io.stdout(out.join(""));
 }

@@ -142,8 +142,8 @@ export function explainOutcome(o: Outcome, result: TraceResult, facts: NodeFacts
 
 /** A verified fix in words: what to set, what the what-if trace then showed, what else it changes. */
 export function fixWords(f: Fix): string {
-  const set = f.set.map((s) => `${s.name}=${s.value}`).join(" ");
+  const set = f.set.map((s) => `${s.name}=${s.value === "" ? '""' : s.value}`).join(" ");
   const goal = f.goal === "keep-pod-ip" ? "To keep the pod IP" : "To SNAT it instead";
-  const after = `${f.after.snat ? `is SNATed to ${f.after.src}` : `leaves as ${f.after.src}`}${f.after.egress ? ` by ${f.after.egress}` : ""}`;
-  return `${goal}: set ${set} (checked by a what-if trace: the packet then ${after}). Side effects: ${f.sideEffects.join("; ")}.`;
+  const after = `${f.after.snat ? `is then SNATed to ${f.after.src}` : `then leaves as ${f.after.src}`}${f.after.egress ? ` by ${f.after.egress}` : ""}`;
+  return `${goal}: set ${set} (checked by a what-if trace: the packet ${after}). Side effects: ${f.sideEffects.join("; ")}.`;
 }

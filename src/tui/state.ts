@@ -11,6 +11,7 @@ import { suggestFixes } from "../cni/suggest.js";
 import { applySettings, type RuleChange } from "../cni/whatif.js";
 import { parseAssignment } from "../cni/assignments.js";
 import { evaluate } from "../eval/evaluate.js";
+import { DEFAULT_LIMITS } from "../eval/netfilter.js";
 import { nodeFacts, type NodeFacts } from "../eval/node-facts.js";
 import type { TraceResult } from "../eval/types.js";
 import { traceJson, type TraceJson } from "../explain/json.js";
@@ -208,6 +209,8 @@ function applyWhatIf(state: TuiState): TuiState {
  * Re-traces the form's packet on the selected node: packetFromFlags (validation, with the CLI's
  * messages), evaluate, the CNI fixes' what-if traces, traceJson. Pure and synchronous — the function to time for responsiveness.
  */
+const TUI_LIMITS = { ...DEFAULT_LIMITS, listSkipped: false };
+
 export function retrace(state: TuiState): TuiState {
   const facts = state.facts;
   if (!facts) return { ...state, trace: null, formError: null };
@@ -215,7 +218,9 @@ export function retrace(state: TuiState): TuiState {
   if (flags.src === undefined && flags.dst === undefined) return { ...state, trace: null, formError: null };
   try {
     const packet = packetFromFlags(flags, facts);
-    const result = evaluate(facts, packet);
+    // Rules a dispatch index jumps over (thousands on a big node) are not listed: the screen could
+    // not show them anyway, and re-tracing must keep up with typing.
+    const result = evaluate(facts, packet, TUI_LIMITS);
     const json = traceJson(result, facts, suggestFixes(facts.node, packet, result));
     const outcome = Math.min(state.outcome, Math.max(0, json.outcomes.length - 1));
     const base = state.baseFacts;

@@ -1,6 +1,6 @@
-import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { run } from "../src/cli/run.js";
-import type { Io } from "../src/cli/io.js";
+import { processIo, type Io } from "../src/cli/io.js";
 import { parseBundle } from "../src/model/bundle.js";
 import type { NodeModel } from "../src/model/node.js";
 import { nodeFacts, type NodeFacts } from "../src/eval/node-facts.js";
@@ -12,25 +12,24 @@ export interface RunResult {
   written: Map<string, string>;
 }
 
+/** The real filesystem for reading; output, standard input and file writes as the test wants them. */
+export function fakeIo(o: { stdout?: (t: string) => void; stderr?: (t: string) => void; stdin?: string; writeFile: (path: string, text: string) => void }): Io {
+  const real = processIo();
+  return {
+    stdout: o.stdout ?? (() => undefined),
+    stderr: o.stderr ?? (() => undefined),
+    readStdin: () => o.stdin ?? "",
+    stdoutIsTty: false,
+    fs: { ...real.fs, writeFile: o.writeFile },
+  };
+}
+
 /** Runs the CLI in-process against the real files, capturing output and any file it writes. */
 export async function runCli(argv: string[], stdin = ""): Promise<RunResult> {
   let stdout = "";
   let stderr = "";
   const written = new Map<string, string>();
-  const io: Io = {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    readStdin: () => stdin,
-    stdoutIsTty: false,
-    fs: {
-      readFile: (p) => readFileSync(p),
-      isDirectory: (p) => statSync(p).isDirectory(),
-      listDir: (p) => readdirSync(p),
-      size: (p) => statSync(p).size,
-      exists: (p) => existsSync(p),
-      writeFile: (p, t) => void written.set(p, t),
-    },
-  };
+  const io = fakeIo({ stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), stdin, writeFile: (p, t) => void written.set(p, t) });
   const code = await run(argv, io);
   return { code, stdout, stderr, written };
 }

@@ -59,6 +59,12 @@ function spliceTable(old: Table | undefined, fresh: Table | undefined): Table | 
   for (const [chainName, chain] of base.chains) {
     if (isCniChain(chainName)) continue;
     const own = old ? (fresh?.chains.get(chainName)?.rules ?? []) : chain.rules;
+    // Chains the CNI does not touch stay as they are (the same objects: a what-if node is cheap).
+    // It writes only into its own chains and the built-in ones.
+    if (old && own.length === 0 && (!chain.builtin || !chain.rules.some(isCniRule))) {
+      chains.set(chainName, chain);
+      continue;
+    }
     const rules: Rule[] = [];
     let inserted = false;
     for (const rule of old ? chain.rules : []) {
@@ -78,7 +84,10 @@ function spliceTable(old: Table | undefined, fresh: Table | undefined): Table | 
 function cniLines(rs: Ruleset | null): { table: string; text: string }[] {
   const out: { table: string; text: string }[] = [];
   for (const t of rs?.tables.values() ?? []) {
-    for (const ch of t.chains.values()) for (const r of ch.rules as Rule[]) if (isCniRule(r)) out.push({ table: t.name, text: printAppend(r.chain, ruleSpec(r)) });
+    for (const ch of t.chains.values()) {
+      if (!ch.builtin && !isCniChain(ch.name)) continue;
+      for (const r of ch.rules as Rule[]) if (isCniRule(r)) out.push({ table: t.name, text: printAppend(r.chain, ruleSpec(r)) });
+    }
   }
   return out;
 }

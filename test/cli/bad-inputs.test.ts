@@ -2,13 +2,13 @@
  * The catalogue of bad inputs and the message each gets. Every one: exit 1 (the input has errors)
  * or 2 (unreadable input, bad options), a line that names the file and the problem, no stack trace.
  */
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync, existsSync, readdirSync, statSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "../../src/cli/run.js";
 import type { Io } from "../../src/cli/io.js";
-import { runCli, type RunResult } from "../helpers.js";
+import { fakeIo, runCli, type RunResult } from "../helpers.js";
 
 const FILTER = "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n";
 
@@ -242,22 +242,7 @@ describe("no side effects", () => {
   const SAMPLE = "fixtures/eks-al2023-two-enis";
 
   /** An Io over the real files whose writeFile only records. */
-  function recordingIo(writes: string[]): Io {
-    return {
-      stdout: () => undefined,
-      stderr: () => undefined,
-      readStdin: () => "",
-      stdoutIsTty: false,
-      fs: {
-        readFile: (p) => readFileSync(p),
-        isDirectory: (p) => statSync(p).isDirectory(),
-        listDir: (p) => readdirSync(p),
-        size: (p) => statSync(p).size,
-        exists: (p) => existsSync(p),
-        writeFile: (p) => void writes.push(p),
-      },
-    };
-  }
+  const recordingIo = (writes: string[]): Io => fakeIo({ writeFile: (p) => void writes.push(p) });
 
   it.each([
     ["parse", ["parse", SAMPLE]],

@@ -16,34 +16,9 @@ export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const BIN = join(REPO, "dist/cli/bin.js");
 const RUN = join(REPO, "dist/cli/run.js");
 
-export type Verdict = "forwarded" | "sent" | "delivered-locally" | "dropped" | "rejected" | "unroutable";
-
-export interface EgressJson {
-  interface: string | null;
-  eni: string | null;
-  table: string | null;
-  gateway: string | null;
-}
-
-export interface OutcomeJson {
-  probability: number;
-  verdict: Verdict;
-  snat: boolean;
-  dnat: boolean;
-  final: { src: string; dst: string; sport: number | null; dport: number | null };
-  egress: EgressJson | null;
-  explanation: string;
-}
-
-export interface TraceJson {
-  verdict: Verdict | null;
-  snat: boolean | null;
-  dnat: boolean | null;
-  final: { src: string | null; dst: string | null };
-  egress: EgressJson | null;
-  outcomes: OutcomeJson[];
-  explanation: string;
-}
+// The contract the harness compares against is podpath's own.
+export type { EgressJson, OutcomeJson, TraceJson } from "../../src/explain/json.js";
+import type { OutcomeJson, TraceJson } from "../../src/explain/json.js";
 
 export function cliBuilt(): boolean {
   return existsSync(BIN) && existsSync(RUN);
@@ -138,10 +113,7 @@ export interface Verdicts {
 
 /** The kernel agrees when its observation is one of podpath's outcomes (statistic branches give several). */
 export function judge(p: Probe, t: TraceJson, k: Observation): Verdicts {
-  const outcomes: OutcomeJson[] = t.outcomes.length > 0 ? t.outcomes : [{
-    probability: 1, verdict: t.verdict ?? "dropped", snat: t.snat ?? false, dnat: t.dnat ?? false,
-    final: { src: t.final.src ?? p.src, dst: t.final.dst ?? p.dst, sport: null, dport: null }, egress: t.egress, explanation: t.explanation,
-  }];
+  const outcomes: OutcomeJson[] = t.outcomes;
   const reasons: string[] = [];
   for (const o of outcomes) {
     const why = mismatch(p, o, k);

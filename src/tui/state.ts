@@ -205,12 +205,13 @@ function applyWhatIf(state: TuiState): TuiState {
   }
 }
 
-/**
- * Re-traces the form's packet on the selected node: packetFromFlags (validation, with the CLI's
- * messages), evaluate, the CNI fixes' what-if traces, traceJson. Pure and synchronous — the function to time for responsiveness.
- */
 const TUI_LIMITS = { ...DEFAULT_LIMITS, listSkipped: false };
 
+/**
+ * Re-traces the form's packet on the selected node: packetFromFlags (validation, with the CLI's
+ * messages), evaluate, traceJson (and the CNI fixes' what-if traces when the explain pane is on
+ * screen). Pure and synchronous — the function to time for responsiveness.
+ */
 export function retrace(state: TuiState): TuiState {
   const facts = state.facts;
   if (!facts) return { ...state, trace: null, formError: null };
@@ -221,7 +222,8 @@ export function retrace(state: TuiState): TuiState {
     // Rules a dispatch index jumps over (thousands on a big node) are not listed: the screen could
     // not show them anyway, and re-tracing must keep up with typing.
     const result = evaluate(facts, packet, TUI_LIMITS);
-    const json = traceJson(result, facts, suggestFixes(facts.node, packet, result));
+    // The verified fixes run what-if traces: computed when the explain pane is on screen, not per keystroke.
+    const json = traceJson(result, facts, state.view === "explain" ? suggestFixes(facts.node, packet, result) : []);
     const outcome = Math.min(state.outcome, Math.max(0, json.outcomes.length - 1));
     const base = state.baseFacts;
     const before = base && base !== facts ? traceJson(evaluate(base, packetFromFlags(flags, base)), base) : null;
@@ -321,7 +323,8 @@ function mainKey(state: TuiState, key: Key): TuiState {
 }
 
 function focusPane(state: TuiState, pane: Pane): TuiState {
-  return { ...state, pane, view: pane === "form" ? state.view : pane, completion: 0 };
+  const next = { ...state, pane, view: pane === "form" ? state.view : pane, completion: 0 };
+  return next.view === "explain" && state.view !== "explain" ? retrace(next) : next;
 }
 
 // ── the packet form ─────────────────────────────────────────────────────────────────────────────

@@ -47,7 +47,7 @@ export function packetFromFlags(flags: PacketFlags, facts: NodeFacts): PacketInp
   const src = address("--src", flags.src, node);
   const dst = address("--dst", flags.dst, node);
   if (src.family !== dst.family) throw new CliError("--src and --dst must be the same address family");
-  const protoText = flags.proto ?? (flags.dport || flags.sport ? "tcp" : "tcp");
+  const protoText = flags.proto ?? "tcp";
   const proto = parseProtocol(protoText === "icmp" && dst.family === 6 ? "icmpv6" : protoText);
   if ("error" in proto) throw new CliError(`--proto ${protoText}: expected tcp, udp, icmp or a protocol number`);
   const ported = proto.value === 6 || proto.value === 17 || proto.value === 132;

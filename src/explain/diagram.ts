@@ -13,23 +13,14 @@ export interface DiagramBox {
   emphasis: boolean;
 }
 
-interface Box {
-  label: string;
-  emphasis: boolean;
-}
-
 /** The boxes of one outcome's path, top to bottom; `trace --format` and the TUI draw the same ones. */
 export function diagramBoxes(t: TraceJson, o: OutcomeJson): DiagramBox[] {
-  return boxesOf(t, o).map((b) => ({ lines: b.label.split("\n"), emphasis: b.emphasis }));
-}
-
-function boxesOf(t: TraceJson, o: OutcomeJson): Box[] {
   const p = t.packet;
-  const boxes: Box[] = [{ label: `${p.proto} ${p.src} → ${p.dst}${p.dport !== null ? `:${p.dport}` : ""}\n${p.iif ? `in ${p.iif}` : "from the node"}`, emphasis: false }];
+  const boxes: DiagramBox[] = [{ lines: [`${p.proto} ${p.src} → ${p.dst}${p.dport !== null ? `:${p.dport}` : ""}`, p.iif ? `in ${p.iif}` : "from the node"], emphasis: false }];
   let hook: string | null = null;
   const acted: string[] = [];
   const flush = () => {
-    if (hook !== null && acted.length > 0) boxes.push({ label: [hook, ...acted].join("\n"), emphasis: false });
+    if (hook !== null && acted.length > 0) boxes.push({ lines: [hook, ...acted], emphasis: false });
     acted.length = 0;
   };
   for (const s of o.steps) {
@@ -40,30 +31,30 @@ function boxesOf(t: TraceJson, o: OutcomeJson): Box[] {
       const deciding = /^(snat|dnat)/.test(String(s.effect));
       if (deciding) {
         flush();
-        boxes.push({ label: `${s.table} ${s.chain} rule ${s.position}\n${s.effect}`, emphasis: true });
+        boxes.push({ lines: [`${s.table} ${s.chain} rule ${s.position}`, String(s.effect)], emphasis: true });
       } else acted.push(`${s.table} ${s.chain} ${s.position}: ${s.effect}`);
     } else if (s.type === "route") {
       flush();
-      boxes.push({ label: routeLabel(s), emphasis: true });
-    } else if (s.type === "policy" && s.policy === "DROP" ) {
+      boxes.push({ lines: routeLines(s), emphasis: true });
+    } else if (s.type === "policy" && s.policy === "DROP") {
       acted.push(`policy DROP`);
     }
   }
   flush();
   const end = o.egress
-    ? `${o.verdict}\nout ${o.egress.interface}${o.egress.eni ? ` (${o.egress.eni})` : ""}${o.egress.gateway ? ` via ${o.egress.gateway}` : ""}\nsrc ${o.final.src}`
-    : o.verdict;
-  boxes.push({ label: end, emphasis: true });
+    ? [o.verdict, `out ${o.egress.interface}${o.egress.eni ? ` (${o.egress.eni})` : ""}${o.egress.gateway ? ` via ${o.egress.gateway}` : ""}`, `src ${o.final.src}`]
+    : [o.verdict];
+  boxes.push({ lines: end, emphasis: true });
   return boxes;
 }
 
-function routeLabel(s: StepJson): string {
-  return `${s.reroute ? "re-route" : "route"}: ${s.ipRule ?? "(no rule)"}\n${s.decision === "unicast" ? `table ${s.table}: ${s.route}` : String(s.decision)}`;
+function routeLines(s: StepJson): string[] {
+  return [`${s.reroute ? "re-route" : "route"}: ${s.ipRule ?? "(no rule)"}`, s.decision === "unicast" ? `table ${s.table}: ${s.route}` : String(s.decision)];
 }
 
 // Each line is sanitised on its own: the line breaks are ours, everything else came from a dump.
-const mermaidText = (s: string) => s.split("\n").map((l) => sanitize(l).replace(/"/g, "#quot;")).join("<br/>");
-const dotText = (s: string) => s.split("\n").map((l) => sanitize(l).replace(/[\\"]/g, (c) => `\\${c}`)).join("\\n");
+const mermaidText = (lines: readonly string[]) => lines.map((l) => sanitize(l).replace(/"/g, "#quot;")).join("<br/>");
+const dotText = (lines: readonly string[]) => lines.map((l) => sanitize(l).replace(/[\\"]/g, (c) => `\\${c}`)).join("\\n");
 
 export function traceDiagram(traces: readonly TraceJson[], format: DiagramFormat): string {
   const out: string[] = format === "mermaid" ? ["flowchart TD"] : ["digraph podpath {", "  rankdir=TB;", '  node [shape=box, fontname="monospace"];'];
@@ -71,15 +62,15 @@ export function traceDiagram(traces: readonly TraceJson[], format: DiagramFormat
   traces.forEach((t, ti) => {
     t.outcomes.forEach((o, oi) => {
       const title = `${t.node}${t.outcomes.length > 1 ? ` — outcome ${oi + 1} (p=${o.probability})` : ""}`;
-      const ids = boxesOf(t, o).map((b) => ({ ...b, id: `n${n++}` }));
+      const ids = diagramBoxes(t, o).map((b) => ({ ...b, id: `n${n++}` }));
       if (format === "mermaid") {
-        out.push(`  subgraph g${ti}_${oi}["${mermaidText(title)}"]`);
-        for (const b of ids) out.push(`    ${b.id}["${mermaidText(b.label)}"]${b.emphasis ? `:::decides` : ""}`);
+        out.push(`  subgraph g${ti}_${oi}["${mermaidText([title])}"]`);
+        for (const b of ids) out.push(`    ${b.id}["${mermaidText(b.lines)}"]${b.emphasis ? `:::decides` : ""}`);
         for (let i = 1; i < ids.length; i++) out.push(`    ${ids[i - 1]?.id} --> ${ids[i]?.id}`);
         out.push("  end");
       } else {
-        out.push(`  subgraph cluster_${ti}_${oi} {`, `    label="${dotText(title)}";`);
-        for (const b of ids) out.push(`    ${b.id} [label="${dotText(b.label)}"${b.emphasis ? ", style=bold, penwidth=2" : ""}];`);
+        out.push(`  subgraph cluster_${ti}_${oi} {`, `    label="${dotText([title])}";`);
+        for (const b of ids) out.push(`    ${b.id} [label="${dotText(b.lines)}"${b.emphasis ? ", style=bold, penwidth=2" : ""}];`);
         for (let i = 1; i < ids.length; i++) out.push(`    ${ids[i - 1]?.id} -> ${ids[i]?.id};`);
         out.push("  }");
       }

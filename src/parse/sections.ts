@@ -196,8 +196,8 @@ export function splitSections(lines: readonly SourceLine[], defaultNode: string,
     const host = prompt ? HOSTNAME_IP.exec(text) : null;
     if (host) switchTo(host.slice(1, 5).join("."), false);
     else if (heading) {
-      const named = nodes.find((n) => n !== node && heading[1]?.includes(n.name) && /\d+\.\d+\.\d+\.\d+/.test(n.name));
-      if (named) switchTo(named.name, false);
+      const mentioned = nodes.find((n) => n !== node && heading[1]?.includes(n.name) && /\d+\.\d+\.\d+\.\d+/.test(n.name));
+      if (mentioned) switchTo(mentioned.name, false);
     }
     const command = prompt?.[1] && COMMAND_WORDS.test(prompt[1].trim()) ? prompt[1] : heading?.[1] && COMMAND_WORDS.test(heading[1].trim()) ? heading[1] : null;
     if (command !== null) {

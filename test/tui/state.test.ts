@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { suggestFixes } from "../../src/cni/suggest.js";
 import { evaluate } from "../../src/eval/evaluate.js";
 import { traceJson } from "../../src/explain/json.js";
 import { packetFromFlags } from "../../src/cli/packet-options.js";

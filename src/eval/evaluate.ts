@@ -1,5 +1,4 @@
 /** Traces one packet through a node: the kernel's path (kernel-order.ts), hook by hook, with routing between. */
-import { addressEquals } from "../model/address.js";
 import { rulesetOf } from "../model/node.js";
 import { TABLES, type TableName } from "../model/netfilter.js";
 import { HOOK_TABLES, NAT_MANIP, PATHS, type Stage } from "./kernel-order.js";
@@ -149,7 +148,7 @@ function toOutcome(w: World): Outcome {
     verdict: w.verdict ?? "dropped",
     decidedBy: w.decidedBy,
     final: { src: w.src, dst: w.dst, sport: w.sport, dport: w.dport },
-    snat: w.snat && !addressEquals(w.snat.from, w.snat.to) ? w.snat : w.snat,
+    snat: w.snat,
     snatRule: w.snatRule,
     dnat: w.dnat,
     dnatRule: w.dnatRule,

@@ -100,8 +100,7 @@ function egressWords(o: Outcome, result: TraceResult, facts: NodeFacts): string[
       if (setter && setter.type === "target") out.push(`The mark ${hexMark(o.mark)} that ip rule matched was set by ${rulePlace(setter.rule)}.`);
     }
     // Rules meant for this packet's source that lost: skipped on a selector, or never reached.
-    const src = o.final.src;
-    const mine = (rule: IpRule) => rule.from !== null && rule.from.len > 0 && prefixContains(rule.from, result.packet.src) && !addressEquals(src, { family: 4, value: -1n });
+    const mine = (rule: IpRule) => rule.from !== null && rule.from.len > 0 && prefixContains(rule.from, result.packet.src);
     for (const c of r.checked) {
       if (c.rule && !c.applied && c.failed && c.failed !== "from" && (mine(c.rule) || c.failed === "fwmark")) out.push(`ip rule ${ipRuleText(c.rule)} did not apply (${c.failed}).`);
     }

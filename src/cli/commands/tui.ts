@@ -30,6 +30,9 @@ export function tuiCommand(io: Io, setExit: (code: number) => void): Command {
       // commander's defaults (`--mark 0`) are not the user's words; leave those fields empty.
       if (v !== undefined && !(k === "mark" && v === "0")) form[k] = v;
     }
+    // A person is at this terminal (both ends are TTYs), even where a CI variable is set: ink draws
+    // only a final frame when it believes it runs in CI, and reads that when it is first loaded.
+    process.env.CI = "false";
     // Loaded only here: ink and react are not needed by the other commands.
     const { startTui } = await import("../../tui/start.js");
     await startTui({ fileInputs, form, node: opts.node });

@@ -104,6 +104,21 @@ describe("podpath trace", () => {
   });
 });
 
+describe("podpath tui without a terminal", () => {
+  it("prints the packet's trace as text (the README's first command in a pipe), with a hint", async () => {
+    const r = await runCli(["tui", SAMPLE, "--src", "192.168.1.150", "--dst", "203.0.113.9", "--dport", "443"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split("\n")[2]).toBe("forwarded · SNAT → 192.168.1.251 · out ens5 (device-0) via 192.168.1.1, table main");
+    expect(r.stderr).toMatch(/not a terminal/);
+  });
+
+  it("without a packet to trace, says it needs a terminal", async () => {
+    const r = await runCli(["tui"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^podpath: tui needs a terminal/);
+  });
+});
+
 describe("podpath check", () => {
   it("prints a readable diff for a failing expectation and exits 1", async () => {
     const dir = mkdtempSync(join(tmpdir(), "podpath-"));

@@ -62,13 +62,17 @@ export function traceCommand(io: Io, setExit: (code: number) => void): Command {
       setExit(0);
       return;
     }
-    const results = facts.map((f) => {
-      const packet = packetFromFlags(opts, f);
-      const result = evaluate(f, packet);
-      return traceJson(result, f, suggestFixes(f.node, packet, result));
-    });
-    io.stdout(render(results, format, !opts.brief));
+    io.stdout(render(traceNodes(facts, opts), format, !opts.brief));
     setExit(0);
+  });
+}
+
+/** One packet on each node: the trace with its verified fixes (what `trace` prints, and `tui` without a terminal). */
+export function traceNodes(facts: readonly NodeFacts[], flags: PacketFlags): TraceJson[] {
+  return facts.map((f) => {
+    const packet = packetFromFlags(flags, f);
+    const result = evaluate(f, packet);
+    return traceJson(result, f, suggestFixes(f.node, packet, result));
   });
 }
 

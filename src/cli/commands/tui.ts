@@ -4,7 +4,10 @@ import type { FormValues } from "../../tui/form.js";
 import { readInputs } from "../inputs.js";
 import { CliError, type Io } from "../io.js";
 import type { PacketFlags } from "../packet-options.js";
-import { addPacketOptions } from "./trace.js";
+import { nodeFacts } from "../../eval/node-facts.js";
+import { traceText } from "../../explain/text.js";
+import { loadBundle, selectNodes } from "../node-select.js";
+import { addPacketOptions, traceNodes } from "./trace.js";
 
 interface TuiOptions extends PacketFlags {
   node?: string;
@@ -20,7 +23,16 @@ export function tuiCommand(io: Io, setExit: (code: number) => void): Command {
   addPacketOptions(cmd);
   return cmd.action(async (files: string[], opts: TuiOptions) => {
     if (!io.stdoutIsTty || io.stdinIsTty === false) {
-      throw new CliError("tui needs a terminal (standard input and output must be a TTY); use podpath trace for text output");
+      // No terminal (a pipe, a script): the packet's trace as text, as `trace` prints it.
+      if (files.length === 0 || opts.src === undefined || opts.dst === undefined) {
+        throw new CliError("tui needs a terminal (standard input and output must be a TTY); use podpath trace for text output");
+      }
+      const bundle = loadBundle(io, files, opts.maxBytes);
+      const facts = selectNodes(bundle, opts.node).map(nodeFacts);
+      io.stdout(`${traceNodes(facts, opts).map((t) => traceText(t)).join("\n\n")}\n`);
+      io.stderr("\n(not a terminal: podpath tui printed the trace as text; run it in a terminal for the interactive view)\n");
+      setExit(0);
+      return;
     }
     if (files.includes("-")) throw new CliError("tui reads its keys from standard input: give files, or paste the dumps into it");
     const fileInputs = files.length > 0 ? readInputs(io, files, opts.maxBytes) : [];

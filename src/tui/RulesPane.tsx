@@ -3,19 +3,13 @@ import { Box, Text } from "ink";
 import { Hit } from "./Hit.js";
 import { ruleLineText, type RuleLine } from "./rule-view.js";
 import { scrollTop, truncate } from "./text.js";
-import type { Theme } from "./theme.js";
+import type { ListPaneProps } from "./TracePane.js";
 
-export interface RulesPaneProps {
+export interface RulesPaneProps extends ListPaneProps {
   title: string;
   index: number;
   count: number;
   lines: RuleLine[];
-  cursor: number;
-  focused: boolean;
-  height: number;
-  width: number;
-  query: string;
-  theme: Theme;
 }
 
 const MARK = { deciding: "◆", matched: "✓", failed: "✗", none: " " } as const;

@@ -5,14 +5,18 @@ import { scrollTop } from "./text.js";
 import type { Theme } from "./theme.js";
 import { traceRowText, type TraceRow } from "./trace-rows.js";
 
-export interface TracePaneProps {
-  rows: TraceRow[];
+/** What every selectable list pane takes: the selected row, focus, size, the search, the theme. */
+export interface ListPaneProps {
   cursor: number;
   focused: boolean;
   height: number;
   width: number;
   query: string;
   theme: Theme;
+}
+
+export interface TracePaneProps extends ListPaneProps {
+  rows: TraceRow[];
 }
 
 function rowStyle(r: TraceRow, theme: Theme): { color: string | undefined; bold: boolean; dim: boolean; indent: number; mark: string } {

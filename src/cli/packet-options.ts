@@ -3,7 +3,7 @@ import { formatAddress, parseAddress, type IpAddr } from "../model/address.js";
 import { parsePort, parseProtocol } from "../model/iptables-values.js";
 import type { CtState } from "../model/netfilter.js";
 import type { NodeModel } from "../model/node.js";
-import { vethOfPod } from "../eval/eni.js";
+import { knownArrival } from "../eval/eni.js";
 import type { NodeFacts } from "../eval/node-facts.js";
 import type { PacketInput } from "../eval/types.js";
 import { CliError } from "./io.js";
@@ -87,8 +87,7 @@ function inferIif(iif: string | undefined, src: IpAddr, facts: NodeFacts): strin
     }
     return iif;
   }
-  if (facts.isLocal(src)) return null;
-  const veth = vethOfPod(facts, formatAddress(src));
-  if (veth) return veth;
+  const known = knownArrival(facts, src);
+  if (known !== undefined) return known;
   throw new CliError(`--iif is needed: ${formatAddress(src)} is neither a node address nor a pod with a route to its veth (interfaces: ${names.join(", ") || "none in the dump"})`);
 }

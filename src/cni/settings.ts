@@ -3,11 +3,11 @@
  * compared with what ipamd reports when its settings JSON is in the bundle.
  */
 import { formatAddress, formatPrefix, type Prefix } from "../model/address.js";
-import type { Chain, Rule, Ruleset } from "../model/netfilter.js";
+import { ruleComment, type Chain, type Rule, type Ruleset } from "../model/netfilter.js";
 import type { NodeModel } from "../model/node.js";
 import { rulesetOf } from "../model/node.js";
 import type { IpRule } from "../model/routing.js";
-import { cniFacts, type CniLayout } from "../eval/cni-layout.js";
+import { cniFacts, type CniLayout } from "./layout.js";
 
 export type Randomize = "prng" | "hashrandom" | "none";
 
@@ -79,11 +79,6 @@ export const RELEASES: Record<CniLayout, string> = {
   none: "unknown",
 };
 
-export function commentOf(rule: Rule): string {
-  for (const m of rule.matches) if (m.type === "comment") return m.text;
-  return "";
-}
-
 const cidr = (p: Prefix) => formatPrefix(p, true);
 
 /** Rules the CNI owns in a table: its chains, and built-in-chain rules carrying its comments. */
@@ -93,7 +88,7 @@ export function isCniChain(name: string): boolean {
 
 export function isCniRule(rule: Rule): boolean {
   if (isCniChain(rule.chain)) return true;
-  const c = commentOf(rule);
+  const c = ruleComment(rule);
   return /^AWS[ ,]/.test(c);
 }
 
@@ -116,7 +111,7 @@ export function inferCni(node: NodeModel): InferredCni {
   const rs = rulesetOf(node, 4);
   const facts = cniFacts(rs);
   const nat = (chain: string) => chainRules(rs, "nat", chain);
-  const mangle = chainRules(rs, "mangle", "PREROUTING").filter((r) => commentOf(r) === "AWS, primary ENI");
+  const mangle = chainRules(rs, "mangle", "PREROUTING").filter((r) => ruleComment(r) === "AWS, primary ENI");
   const snat = facts.snatRule;
   const exclusions = facts.noSnat.filter((n) => n.exclusion).map((n) => cidr(n.prefix)).reverse();
   let vpc = facts.noSnat.filter((n) => !n.exclusion).map((n) => cidr(n.prefix));
@@ -195,7 +190,7 @@ function driftOf(node: NodeModel, inferred: InferredCni, rs: Ruleset | null): Dr
   }
   const post = nat?.chains.get("POSTROUTING")?.rules ?? [];
   const jumps = post.filter((r) => r.target?.type === "jump" && r.target.chain === "AWS-SNAT-CHAIN-0");
-  if (jumps.length > 1) drift.push({ setting: "layout", message: `POSTROUTING jumps to AWS-SNAT-CHAIN-0 ${jumps.length} times (${jumps.map((r) => `"${commentOf(r)}"`).join(", ")}): an old "AWS SNAT CHAN" jump survived an upgrade` });
+  if (jumps.length > 1) drift.push({ setting: "layout", message: `POSTROUTING jumps to AWS-SNAT-CHAIN-0 ${jumps.length} times (${jumps.map((r) => `"${ruleComment(r)}"`).join(", ")}): an old "AWS SNAT CHAN" jump survived an upgrade` });
   if (n.layout === "single-chain" && !n.natConnmark) {
     drift.push({ setting: SETTING_NAMES.connmark, message: "the SNAT chain is present but the nat connmark rules are not: on v1.23+ with nf_tables they live in an nft table that iptables-save does not show, so the connmark state is unknown" });
   }

@@ -3,7 +3,7 @@
  * `main` (device 0); a secondary ENI's table is its device number + 1 (10000 + 100·card + device on
  * multi-card instances); a branch ENI `vlan.eth.N` uses table N + 100; pod veths are `eni…`/`vlan…`.
  */
-import { formatAddress, formatPrefix, maskOf } from "../model/address.js";
+import { formatAddress, formatPrefix, maskOf, type IpAddr } from "../model/address.js";
 import type { NodeFacts } from "./node-facts.js";
 
 export type EniRole = "primary-eni" | "secondary-eni" | "branch-eni" | "pod-veth" | "loopback" | "other";
@@ -95,4 +95,13 @@ export function vethOfPod(facts: NodeFacts, addr: string): string | null {
 export function podOf(facts: NodeFacts, addr: string): string | null {
   const pod = facts.node.ipamd?.pods.find((p) => p.ip === addr);
   return pod ? `${pod.namespace}/${pod.name}` : null;
+}
+
+/**
+ * Where a packet from `src` arrives when nobody said: `null` for one the node generates (its own
+ * address), the veth of a pod with a host route, or undefined when the dumps cannot tell.
+ */
+export function knownArrival(facts: NodeFacts, src: IpAddr): string | null | undefined {
+  if (facts.isLocal(src)) return null;
+  return vethOfPod(facts, formatAddress(src)) ?? undefined;
 }

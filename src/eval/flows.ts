@@ -2,13 +2,12 @@
  * A recorded conntrack flow against the node's rules: trace its original tuple as a new connection
  * and find the outcome that produces the NAT the reply tuple shows — or say that none does.
  */
-import { addressEquals, formatAddress, type IpAddr } from "../model/address.js";
+import { addressEquals, maskOf, prefixContains, type IpAddr } from "../model/address.js";
 import type { Flow } from "../model/conntrack.js";
 import { evaluate } from "./evaluate.js";
-import { vethOfPod } from "./eni.js";
+import { knownArrival } from "./eni.js";
 import type { NodeFacts } from "./node-facts.js";
 import type { Outcome, PacketInput, TraceResult } from "./types.js";
-import { maskOf, prefixContains } from "../model/address.js";
 
 export interface FlowCheck {
   flow: Flow;
@@ -24,9 +23,9 @@ export interface FlowCheck {
 
 /** Where the flow's first packet came in: its pod's veth, the node itself, or the interface of its subnet. */
 function arrival(facts: NodeFacts, src: IpAddr): { iif: string | null; guessed: boolean } {
-  if (facts.isLocal(src)) return { iif: null, guessed: false };
-  const veth = vethOfPod(facts, formatAddress(src));
-  if (veth) return { iif: veth, guessed: false };
+  const known = knownArrival(facts, src);
+  if (known !== undefined) return { iif: known, guessed: false };
+  // Traffic from elsewhere (NodePort, replies): the interface of its subnet, else the default route's.
   for (const iface of facts.interfacesInOrder()) {
     for (const a of iface.addresses) {
       if (a.address.family === src.family && a.scope === "global" && prefixContains({ family: src.family, value: a.address.value & maskOf(src.family, a.prefixLen), len: a.prefixLen }, src)) {

@@ -64,18 +64,12 @@ export function rulePlace(rule: Rule): string {
   return `rule ${rule.position} of ${rule.table} ${rule.chain} (${rule.origin.file}:${rule.origin.line})`;
 }
 
-export function ruleComment(rule: Rule): string | null {
-  for (const m of rule.matches) if (m.type === "comment") return m.text;
-  return null;
-}
-
 export function ipRuleText(rule: IpRule): string {
   return rule.origin.raw.trim().replace(/\s+/g, " ");
 }
 
 export function routeText(route: Route): string {
-  const t = route.origin.raw.trim().replace(/\s+/g, " ");
-  return t;
+  return route.origin.raw.trim().replace(/\s+/g, " ");
 }
 
 export function addr(a: IpAddr | null): string | null {

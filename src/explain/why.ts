@@ -1,12 +1,12 @@
 /** The plain-words answer: why the source was (not) translated, why this egress, and what would change it. */
 import { addressEquals, formatAddress, formatPrefix, prefixContains } from "../model/address.js";
-import type { Rule } from "../model/netfilter.js";
 import type { IpRule } from "../model/routing.js";
-import { cniFacts, type CniFacts, type CniLayout } from "../eval/cni-layout.js";
+import { cniFacts, type CniFacts, type CniLayout } from "../cni/layout.js";
+import { isCniRule } from "../cni/settings.js";
 import { eniOf, type EniInfo } from "../eval/eni.js";
 import type { NodeFacts } from "../eval/node-facts.js";
 import type { Outcome, TraceResult, TraceStep } from "../eval/types.js";
-import { describeMatch, hexMark, ipRuleText, ruleComment, rulePlace, routeText } from "./describe.js";
+import { describeMatch, hexMark, ipRuleText, rulePlace, routeText } from "./describe.js";
 import { rulesetOf } from "../model/node.js";
 import type { Fix } from "../cni/suggest.js";
 
@@ -17,10 +17,6 @@ export const LAYOUT_NAMES: Record<CniLayout, string> = {
   "external-snat": "Amazon VPC CNI with AWS_VPC_K8S_CNI_EXTERNALSNAT=true (no SNAT rules)",
   none: "no Amazon VPC CNI SNAT rules found",
 };
-
-function isCniRule(rule: Rule): boolean {
-  return rule.chain.startsWith("AWS-SNAT-CHAIN") || /AWS, SNAT/.test(ruleComment(rule) ?? "");
-}
 
 function ruleSteps(o: Outcome): Extract<TraceStep, { type: "rule" }>[] {
   return o.steps.filter((s): s is Extract<TraceStep, { type: "rule" }> => s.type === "rule");

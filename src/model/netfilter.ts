@@ -128,6 +128,12 @@ export interface Table {
   origin: Origin | null;
 }
 
+/** A rule's `-m comment` text, or "" when it has none. */
+export function ruleComment(rule: Rule): string {
+  for (const m of rule.matches) if (m.type === "comment") return m.text;
+  return "";
+}
+
 export interface Ruleset {
   family: Family;
   tables: Map<TableName, Table>;

@@ -1,6 +1,6 @@
 /** Recognises which Amazon VPC CNI release layout programmed a node's nat rules (domain notes §3). */
 import type { Prefix } from "../model/address.js";
-import type { Rule, Ruleset } from "../model/netfilter.js";
+import { ruleComment, type Rule, type Ruleset } from "../model/netfilter.js";
 
 export type CniLayout =
   | "single-chain"   // v1.16.1 and later: AWS-SNAT-CHAIN-0 with RETURN rules, SNAT last
@@ -20,11 +20,6 @@ export interface CniFacts {
   connmarkRules: boolean;
 }
 
-function comment(rule: Rule): string {
-  for (const m of rule.matches) if (m.type === "comment") return m.text;
-  return "";
-}
-
 function destination(rule: Rule): { prefix: Prefix; negated: boolean } | null {
   for (const m of rule.matches) if (m.type === "destination") return { prefix: m.prefix, negated: m.negated };
   return null;
@@ -37,7 +32,7 @@ export function cniFacts(ruleset: Ruleset | null): CniFacts {
   facts.connmarkRules = nat.chains.has("AWS-CONNMARK-CHAIN-0") ||
     (nat.chains.get("PREROUTING")?.rules ?? []).some((r) => r.target?.type === "connmark-restore");
   const post = nat.chains.get("POSTROUTING")?.rules ?? [];
-  const legacy = post.find((r) => r.target?.type === "snat" && /AWS, SNAT/.test(comment(r)));
+  const legacy = post.find((r) => r.target?.type === "snat" && /AWS, SNAT/.test(ruleComment(r)));
   if (legacy) {
     const d = destination(legacy);
     facts.layout = "legacy";
@@ -58,7 +53,7 @@ export function cniFacts(ruleset: Ruleset | null): CniFacts {
     const chain = nat.chains.get(`AWS-SNAT-CHAIN-${i}`);
     if (!chain) break;
     for (const r of chain.rules) {
-      const c = comment(r);
+      const c = ruleComment(r);
       if (c.includes("AWS SNAT CHAN") && !c.includes("CHAIN")) facts.typoComment = true;
       const d = destination(r);
       if (r.target?.type === "snat") facts.snatRule = r;

@@ -1,0 +1,40 @@
+/**
+ * The small behaviour nodes of test/eval/semantic-nodes.ts against the kernel: the answers the unit
+ * tests assert (user chains falling off, goto, DROP policy, NOTRACK, MASQUERADE's source, connmark
+ * marks steering ip rules, throw/blackhole/unreachable routes, node-generated and local packets)
+ * must be what the kernel does with the same packets.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import { parseInputs } from "../../src/model/bundle.js";
+import { KERNEL_PACKETS, NODES } from "../eval/semantic-nodes.js";
+import { report, runNode } from "./harness.js";
+import { kernelUnsupportedReason } from "./netns.js";
+import { ProbeMaker, rng } from "./packets.js";
+import { cliBuilt } from "./podpath.js";
+
+const unsupported = kernelUnsupportedReason() ?? (cliBuilt() ? null : "kernel tests skipped: podpath is not built (npm run build)");
+/** Each packet a few times, from different source ports, so one lost probe cannot pass unnoticed. */
+const REPEAT = 3;
+
+describe.skipIf(unsupported !== null)("behaviour nodes against the kernel", () => {
+  test.each(Object.keys(KERNEL_PACKETS) as (keyof typeof NODES)[])("%s", async (name) => {
+    const dir = mkdtempSync(join(tmpdir(), `pp-kernel-${name}-`));
+    try {
+      writeFileSync(join(dir, "node.txt"), NODES[name]);
+      const node = parseInputs([{ node: name, files: [{ name: join(dir, "node.txt"), text: NODES[name] }] }]).nodes[0]!;
+      const maker = new ProbeMaker(rng(1), name);
+      const probes = (KERNEL_PACKETS[name] ?? []).flatMap((p) => Array.from({ length: REPEAT }, () => maker.make(p.src, p.dst, 6, p.dport ?? 443, p.iif)));
+      const neighbours = ["10.0.1.1", "10.0.9.2", "10.0.9.3", ...probes.map((p) => p.dst)];
+      const run = await runNode("behaviour", name, node, [join(dir, "node.txt")], probes, neighbours);
+      const text = run.disagreements.map((d) => report(d, [dir])).join("\n\n");
+      console.log(`${name}: ${run.agreed}/${run.compared} packets agree${text ? `\n${text}` : ""}`);
+      expect(run.compared).toBe(probes.length);
+      expect(run.disagreements.length, text).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -191,7 +191,8 @@ function matchRule(
     // Unknowable, but the rule changes nothing either way: no need to fork.
     if (hasNoEffect(rule.target)) return { matched: false, failedMatch: i };
     if ("opaque" in answer && m.type === "opaque") {
-      const given = ctx.assume[m.what] ?? ctx.assume[m.module] ?? null;
+      // Own keys only: a module a dump names `constructor` is not an answer the user gave.
+      const given = [m.what, m.module].map((k) => (Object.hasOwn(ctx.assume, k) ? ctx.assume[k] : undefined)).find((v) => v !== undefined) ?? null;
       if (given !== null) {
         world.assumptions.push({ type: "opaque", rule, match: m, matched: given, given: true });
         if (given) continue;

@@ -10,7 +10,7 @@ import { parseIpAddrSection } from "../parse/ip-addr.js";
 import { parseIpRouteSection } from "../parse/ip-route.js";
 import { parseIpRuleSection } from "../parse/ip-rule.js";
 import type { IpInterfaceSyntax, IpRouteSyntax, IpRuleSyntax } from "../parse/ip-syntax.js";
-import { parseIptablesSection } from "../parse/iptables.js";
+import { firstIptablesLine, iptablesLines, type ParsedIptLine } from "../parse/iptables.js";
 import { parseIptablesListSection } from "../parse/iptables-list.js";
 import { hintForFile, splitSections, type Section } from "../parse/sections.js";
 import { splitLines, type SourceLine } from "../parse/source.js";
@@ -81,7 +81,8 @@ function sniffIptablesFamily(lines: readonly SourceLine[]): Family {
 }
 
 function buildNode(name: string, sections: readonly Section[], diagnostics: Diagnostic[]): NodeModel {
-  const listings: IptablesListing[] = [];
+  // iptables sections stay text until lowering reads them (see IptablesListing.lines); -L listings arrive parsed.
+  const listings: (Omit<IptablesListing, "lines"> & { chunks: SourceLine[][]; parsed: ParsedIptLine[] | null })[] = [];
   const ruleSyntax: IpRuleSyntax[] = [];
   const routeSyntax: IpRouteSyntax[] = [];
   const ifaceSyntax: IpInterfaceSyntax[] = [];
@@ -95,22 +96,22 @@ function buildNode(name: string, sections: readonly Section[], diagnostics: Diag
   for (const section of sections) {
     switch (section.format) {
       case "iptables": {
-        const parsed = parseIptablesSection(section.lines);
-        diagnostics.push(...parsed.diagnostics);
         // A section that starts in the middle of a listing (after a junk line split it) continues
         // the listing before it: a bad line costs only itself, not the table it interrupted.
-        const first = parsed.lines.find((l) => l.node.type !== "comment")?.node;
-        const midListing = first !== undefined && section.tableHint === null &&
+        const first = firstIptablesLine(section.lines);
+        const midListing = first !== null && section.tableHint === null &&
           ((first.type === "command" && first.command !== "P") || first.type === "chain-decl" || first.type === "commit");
         const previous = listings[listings.length - 1];
-        if (midListing && previous) previous.lines.push(...parsed.lines);
-        else listings.push({ family: section.family ?? sniffIptablesFamily(section.lines), tableHint: section.tableHint, lines: parsed.lines, reparsable: true });
+        if (midListing && previous?.parsed) {
+          for (const line of iptablesLines([section.lines], diagnostics)) previous.parsed.push(line);
+        } else if (midListing && previous) previous.chunks.push(section.lines);
+        else listings.push({ family: section.family ?? sniffIptablesFamily(section.lines), tableHint: section.tableHint, chunks: [section.lines], parsed: null, reparsable: true });
         break;
       }
       case "iptables-list": {
         const parsed = parseIptablesListSection(section.lines, section.tableHint);
         diagnostics.push(...parsed.diagnostics);
-        for (const l of parsed.listings) listings.push({ family: section.family ?? 4, tableHint: l.tableHint, lines: l.lines });
+        for (const l of parsed.listings) listings.push({ family: section.family ?? 4, tableHint: l.tableHint, chunks: [], parsed: l.lines });
         break;
       }
       case "ip-rule": {
@@ -151,7 +152,7 @@ function buildNode(name: string, sections: readonly Section[], diagnostics: Diag
     }
   }
 
-  const netfilter = lowerIptables(listings);
+  const netfilter = lowerIptables(listings.map(({ chunks, parsed, ...l }) => ({ ...l, lines: parsed ?? iptablesLines(chunks, diagnostics) })));
   diagnostics.push(...netfilter.diagnostics);
   const rules = lowerIpRules(ruleSyntax);
   diagnostics.push(...rules.diagnostics);

@@ -255,20 +255,23 @@ function parseRange(text: string): Parsed<Range> {
   return { value: { lo: lo.value, hi: hi.value } };
 }
 
-export const KNOWN_MODULES: readonly string[] = Object.keys(MODULES);
+/** MODULES for lookup by names read from a dump (a Map: `-m constructor` must not find Object's). */
+const MODULE_INDEX = new Map(Object.entries(MODULES).map(([name, spec]) => [name, { ...spec, byName: new Map(Object.entries(spec.options)) }]));
+
+export const KNOWN_MODULES: readonly string[] = [...MODULE_INDEX.keys()];
 
 /** Lowers one `-m MODULE` item. */
 export function lowerMatchModule(module: IptMatchModule, ctx: LowerContext): Match[] {
-  const spec = MODULES[module.module];
+  const spec = MODULE_INDEX.get(module.module);
   if (spec === undefined) {
     ctx.report(module.column, "warning", `unknown match module "${module.module}": podpath cannot tell whether it matches and will explore both answers`);
     return [{ type: "opaque", module: module.module, what: `-m ${module.module} matches` }];
   }
   const matches: Match[] = [];
   for (const opt of module.options) {
-    const handler = spec.options[opt.name];
+    const handler = spec.byName.get(opt.name);
     if (handler === undefined) {
-      ctx.report(opt.column, "error", `-m ${module.module} has no option --${opt.name} (expected one of ${Object.keys(spec.options).map((o) => `--${o}`).join(", ")})`);
+      ctx.report(opt.column, "error", `-m ${module.module} has no option --${opt.name} (expected one of ${[...spec.byName.keys()].map((o) => `--${o}`).join(", ")})`);
       matches.push({ type: "opaque", module: module.module, what: `--${opt.name}` });
       continue;
     }
@@ -283,5 +286,5 @@ export function implicitModule(protocol: string | null): string | null {
   if (protocol === null) return null;
   const p = protocol.toLowerCase();
   if (p === "ipv6-icmp" || p === "icmpv6") return "icmp6";
-  return p in MODULES ? p : null;
+  return MODULE_INDEX.has(p) ? p : null;
 }

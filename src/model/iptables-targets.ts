@@ -64,7 +64,7 @@ const CONTINUE = ["LOG", "NFLOG", "ULOG", "TRACE", "CHECKSUM", "TCPMSS", "CLASSI
   "SECMARK", "CONNSECMARK", "IDLETIMER", "LED", "SET", "TEE", "RATEEST", "SYNPROXY", "HMARK", "ECN", "NETMAP"];
 
 /** Options each target accepts; anything else is an error (iptables-restore would refuse the rule). */
-const TARGETS: Record<string, { options: string[]; lower: TargetHandler }> = {
+const TARGETS = new Map<string, { options: string[]; lower: TargetHandler }>(Object.entries({
   ACCEPT: { options: [], lower: () => ({ type: "accept" }) },
   DROP: { options: [], lower: () => ({ type: "drop" }) },
   RETURN: { options: [], lower: () => ({ type: "return" }) },
@@ -107,7 +107,7 @@ const TARGETS: Record<string, { options: string[]; lower: TargetHandler }> = {
     lower: (o, ctx) => { const m = markOf(o, "tproxy-mark", ctx); return { type: "tproxy", value: m?.value ?? 0, mask: m?.mask ?? 0 }; },
   },
   ...Object.fromEntries(CONTINUE.map((name) => [name, { options: [], lower: () => ({ type: "continue", name }) as Target }])),
-};
+} satisfies Record<string, { options: string[]; lower: TargetHandler }>));
 
 /** Real target extensions whose outcome is decided outside the kernel's tables. */
 const UNMODELLED_TARGETS = new Set(["NFQUEUE", "QUEUE", "CLUSTERIP", "MIRROR", "IPMARK", "ROUTE", "DELUDE", "CHAOS", "TARPIT", "SYNPROXY"]);
@@ -116,13 +116,13 @@ const UNMODELLED_TARGETS = new Set(["NFQUEUE", "QUEUE", "CLUSTERIP", "MIRROR", "
 const FREE_OPTIONS = new Set(CONTINUE);
 
 export function isKnownTarget(name: string): boolean {
-  return name in TARGETS;
+  return TARGETS.has(name);
 }
 
 /** Lowers `-j NAME …` / `-g NAME`; `isChain` says whether NAME is a chain of the rule's table. */
 export function lowerTarget(spec: IptTargetSpec, ctx: LowerContext, isChain: (name: string) => boolean): Target | null {
   if (spec.kind === "goto") return { type: "goto", chain: spec.name };
-  const known = TARGETS[spec.name];
+  const known = TARGETS.get(spec.name);
   if (known === undefined) {
     if (isChain(spec.name)) return { type: "jump", chain: spec.name };
     if (UNMODELLED_TARGETS.has(spec.name)) {

@@ -25,12 +25,12 @@ export function parseMarkMask(text: string): Parsed<{ value: number; mask: numbe
   return ok({ value: value.value, mask: mask.value });
 }
 
-const SERVICES: Record<string, number> = {
+const SERVICES: ReadonlyMap<string, number> = new Map(Object.entries({
   ssh: 22, domain: 53, http: 80, https: 443, ntp: 123, bgp: 179, "kubernetes": 6443,
-};
+}));
 
 export function parsePort(text: string): Parsed<number> {
-  const named = SERVICES[text];
+  const named = SERVICES.get(text);
   if (named !== undefined) return ok(named);
   if (!/^[0-9]+$/.test(text)) return fail(`"${text}" is not a port number`);
   const n = Number(text);
@@ -54,14 +54,14 @@ export function parsePortRange(text: string, separator: ":" | "-" = ":"): Parsed
   return ok({ lo: lo.value, hi: hi.value });
 }
 
-const PROTOCOLS: Record<string, number> = {
+const PROTOCOLS: ReadonlyMap<string, number> = new Map(Object.entries({
   all: 0, icmp: 1, igmp: 2, tcp: 6, udp: 17, gre: 47, esp: 50, ah: 51, icmpv6: 58,
   "ipv6-icmp": 58, sctp: 132, udplite: 136, mh: 135,
-};
-const PROTOCOL_NAMES = new Map(Object.entries(PROTOCOLS).map(([k, v]) => [v, k]));
+}));
+const PROTOCOL_NAMES = new Map([...PROTOCOLS].map(([k, v]) => [v, k]));
 
 export function parseProtocol(text: string): Parsed<number> {
-  const named = PROTOCOLS[text.toLowerCase()];
+  const named = PROTOCOLS.get(text.toLowerCase());
   if (named !== undefined) return ok(named);
   const n = parseNumber(text, 255);
   return "error" in n ? fail(`unknown protocol "${text}"`) : n;
@@ -127,26 +127,26 @@ export function parseNatRange(text: string, family: Family): Parsed<NatRange> {
   return ok({ addrLo, addrHi, ports });
 }
 
-const ICMP_TYPES: Record<string, [number, number | null]> = {
+const ICMP_TYPES: ReadonlyMap<string, [number, number | null]> = new Map(Object.entries({
   "echo-reply": [0, null], pong: [0, null], "destination-unreachable": [3, null],
   "network-unreachable": [3, 0], "host-unreachable": [3, 1], "protocol-unreachable": [3, 2],
   "port-unreachable": [3, 3], "fragmentation-needed": [3, 4], "source-quench": [4, null],
   redirect: [5, null], "echo-request": [8, null], ping: [8, null], "router-advertisement": [9, null],
   "router-solicitation": [10, null], "time-exceeded": [11, null], "ttl-exceeded": [11, null],
   "parameter-problem": [12, null], "timestamp-request": [13, null], "timestamp-reply": [14, null],
-};
-const ICMPV6_TYPES: Record<string, [number, number | null]> = {
+}));
+const ICMPV6_TYPES: ReadonlyMap<string, [number, number | null]> = new Map(Object.entries({
   "destination-unreachable": [1, null], "packet-too-big": [2, null], "time-exceeded": [3, null],
   "parameter-problem": [4, null], "echo-request": [128, null], "echo-reply": [129, null],
   "router-solicitation": [133, null], "router-advertisement": [134, null],
   "neighbour-solicitation": [135, null], "neighbor-solicitation": [135, null],
   "neighbour-advertisement": [136, null], "neighbor-advertisement": [136, null],
-};
+}));
 
 /** `any`, a name, `T` or `T/C`. Returns type null for `any`. */
 export function parseIcmpType(text: string, family: Family): Parsed<{ icmpType: number | null; code: number | null }> {
   if (text === "any") return ok({ icmpType: null, code: null });
-  const named = (family === 4 ? ICMP_TYPES : ICMPV6_TYPES)[text];
+  const named = (family === 4 ? ICMP_TYPES : ICMPV6_TYPES).get(text);
   if (named) return ok({ icmpType: named[0], code: named[1] });
   const [t, c] = text.split("/", 2);
   const type = parseNumber(t ?? "", 255);

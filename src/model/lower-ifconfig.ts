@@ -4,7 +4,7 @@ import type { IfconfigInterface } from "../parse/ifconfig.js";
 import { parseAddress, parsePrefix } from "./address.js";
 import type { Interface } from "./routing.js";
 
-const SCOPES: Record<string, string> = { global: "global", link: "link", host: "host", site: "site", compat: "global" };
+const SCOPES: ReadonlyMap<string, string> = new Map(Object.entries({ global: "global", link: "link", host: "host", site: "site", compat: "global" }));
 
 export function lowerIfconfig(ifaces: readonly IfconfigInterface[]): { interfaces: Interface[]; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
@@ -34,7 +34,7 @@ export function lowerIfconfig(ifaces: readonly IfconfigInterface[]): { interface
         else prefixLen = p.len;
       }
       const scopeText = opt("scopeid")?.text ?? "";
-      const scope = line.kind === "inet6" ? (SCOPES[scopeText] ?? "global") : line.address.text.startsWith("127.") ? "host" : "global";
+      const scope = line.kind === "inet6" ? (SCOPES.get(scopeText) ?? "global") : line.address.text.startsWith("127.") ? "host" : "global";
       // ifconfig prints one IPv4 address per interface (the primary); aliases appear as eth0:1 interfaces.
       iface.addresses.push({ address, prefixLen, scope, secondary: false, label: null, peer: opt("destination")?.text ?? null });
     }

@@ -25,15 +25,15 @@ export function familyName(family: Family): string {
 }
 
 /** DS field names from iproute2's /etc/iproute2/rt_dsfield, which `ip` prints instead of numbers. */
-const DSFIELD_NAMES: Record<string, number> = {
+const DSFIELD_NAMES: ReadonlyMap<string, number> = new Map(Object.entries({
   default: 0x00, CS1: 0x20, CS2: 0x40, CS3: 0x60, CS4: 0x80, CS5: 0xa0, CS6: 0xc0, CS7: 0xe0, EF: 0xb8,
   AF11: 0x28, AF12: 0x30, AF13: 0x38, AF21: 0x48, AF22: 0x50, AF23: 0x58,
   AF31: 0x68, AF32: 0x70, AF33: 0x78, AF41: 0x88, AF42: 0x90, AF43: 0x98,
-};
+}));
 
 /** A `tos`/`dsfield` value: a number (hex or decimal, ≤ 0xff) or an rt_dsfield name. */
 export function parseDsfield(text: string): number | null {
-  return parseNumber(text, 0xff) ?? DSFIELD_NAMES[text] ?? null;
+  return parseNumber(text, 0xff) ?? DSFIELD_NAMES.get(text) ?? null;
 }
 
 /**

@@ -7,10 +7,10 @@ import type { Origin } from "./origin.js";
 import { normaliseTable, type IpRule, type Range, type RuleAction } from "./routing.js";
 
 /** IP protocol names as `ip rule` prints them (from /etc/protocols). */
-const IP_PROTOCOLS: Record<string, number> = {
+const IP_PROTOCOLS: ReadonlyMap<string, number> = new Map(Object.entries({
   icmp: 1, igmp: 2, ipip: 4, ipencap: 4, tcp: 6, egp: 8, udp: 17, ipv6: 41, gre: 47, esp: 50, ah: 51,
   "ipv6-icmp": 58, icmpv6: 58, ospf: 89, pim: 103, sctp: 132, udplite: 136, dccp: 33, mptcp: 262,
-};
+}));
 
 /** The table name `ip rule` prints for an l3mdev rule: the VRF device's table, chosen per packet. */
 const L3MDEV_TABLE = "[l3mdev-table]";
@@ -43,7 +43,7 @@ const HANDLERS: Handlers = {
     d.tos = tos;
   },
   ipproto: (o, d, ctx) => {
-    const proto = parseNumber(o.value.text, 255) ?? IP_PROTOCOLS[o.value.text.toLowerCase()] ?? null;
+    const proto = parseNumber(o.value.text, 255) ?? IP_PROTOCOLS.get(o.value.text.toLowerCase()) ?? null;
     if (proto === null) fail(ctx, o.value, `ip rule: ipproto "${o.value.text}" is not a protocol number or a known protocol name`);
     d.ipproto = proto;
   },

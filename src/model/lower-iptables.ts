@@ -5,40 +5,37 @@
  */
 import { diagnostic, type Diagnostic, type Severity } from "../diagnostics.js";
 import type { ParsedIptLine } from "../parse/iptables.js";
-import type { IptBaseOption, IptExtOption, IptLine } from "../parse/iptables-syntax.js";
+import type { IptBaseOption, IptExtOption, IptLine, IptTargetSpec } from "../parse/iptables-syntax.js";
 import type { Family } from "./address.js";
 import { implicitModule, lowerMatchModule, type LowerContext } from "./iptables-matches.js";
-import { lowerTarget } from "./iptables-targets.js";
+import { isKnownTarget, lowerTarget } from "./iptables-targets.js";
 import { parseFamilyPrefix, parseProtocol } from "./iptables-values.js";
 import {
   BUILTIN_CHAINS, TABLES, type Chain, type Match, type Rule, type Ruleset, type Table, type TableName, type Target,
 } from "./netfilter.js";
 import type { Origin } from "./origin.js";
+import type { SourceLine } from "../parse/source.js";
 
 /** One pasted iptables listing: an `iptables-save` file, or one `iptables [-t T] -S` output. */
 export interface IptablesListing {
   family: Family;
   /** The table named by a header (`iptables -t nat -S`), when there was one. */
   tableHint: TableName | null;
-  lines: ParsedIptLine[];
+  /**
+   * Its lines, in order. A save-format listing is lowered line by line as this yields them, so a
+   * lazily parsed listing never has the syntax of more than one rule alive at a time.
+   */
+  lines: Iterable<ParsedIptLine>;
   /** Each line's text parses back to its node (save and -S dumps, not -L rows): rules need not keep their syntax. */
   reparsable?: boolean;
 }
 
 type CommandLine = ParsedIptLine & { node: Extract<IptLine, { type: "command" }> };
 
-interface Block {
-  name: string;
-  /** The line that opened it (`*nat`, or the first line of an -S listing). */
-  opener: ParsedIptLine;
-  decls: ParsedIptLine[];
-  commands: CommandLine[];
-  saveFormat: boolean;
-  committed: boolean;
-}
+type Reporter = (at: SourceLine, column: number, severity: Severity, message: string) => void;
 
-function originOf(line: ParsedIptLine, column = 1): Origin {
-  return { file: line.source.file, line: line.source.line, column, raw: line.source.text };
+function originOf(at: SourceLine, column = 1): Origin {
+  return { file: at.file, line: at.line, column, raw: at.text };
 }
 
 function isTableName(name: string): name is TableName {
@@ -69,27 +66,16 @@ function tableFromTargets(commands: CommandLine[]): TableName {
 export function lowerIptables(listings: readonly IptablesListing[]): { rulesets: Ruleset[]; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const rulesets = new Map<Family, Ruleset>();
-  const report = (line: ParsedIptLine, column: number, severity: Severity, message: string) =>
-    diagnostics.push(diagnostic({ file: line.source.file, line: line.source.line, column }, severity, message, line.source.text));
+  const report: Reporter = (at, column, severity, message) =>
+    diagnostics.push(diagnostic({ file: at.file, line: at.line, column }, severity, message, at.text));
 
   for (const listing of listings) {
-    const blocks = splitBlocks(listing, report);
     let ruleset = rulesets.get(listing.family);
     if (!ruleset) {
       ruleset = { family: listing.family, tables: new Map() };
       rulesets.set(listing.family, ruleset);
     }
-    for (const block of blocks) {
-      if (!isTableName(block.name)) {
-        report(block.opener, 1, "error", `unknown table "${block.name}" (expected one of ${TABLES.join(", ")})`);
-        continue;
-      }
-      if (ruleset.tables.has(block.name)) {
-        report(block.opener, 1, "info", `table ${block.name} is listed again; podpath uses the first listing`);
-        continue;
-      }
-      ruleset.tables.set(block.name, lowerTable(block.name, block, listing.family, listing.reparsable === true, report));
-    }
+    lowerListing(listing, ruleset, report);
   }
   for (const ruleset of rulesets.values()) {
     for (const table of ruleset.tables.values()) checkLoops(table, diagnostics);
@@ -97,185 +83,310 @@ export function lowerIptables(listings: readonly IptablesListing[]): { rulesets:
   return { rulesets: [...rulesets.values()], diagnostics };
 }
 
-type Reporter = (line: ParsedIptLine, column: number, severity: Severity, message: string) => void;
+/**
+ * Reads one listing in order. Save-format tables (`*nat` … `COMMIT`) are lowered as their lines
+ * arrive. Lines before the first `*table` wait: if one follows, they are errors (a save dump has
+ * nothing before its tables); if none does, the listing is `-S` output, whose tables are named only
+ * once all their lines are read (by the header, the -P lines, or the targets used).
+ */
+function lowerListing(listing: IptablesListing, ruleset: Ruleset, report: Reporter): void {
+  const family = listing.family;
+  const reparsable = listing.reparsable === true;
+  /** Lines before the first `*table` line: -S output unless a table line follows. */
+  let waiting: ParsedIptLine[] | null = [];
+  let current: { name: string; opener: SourceLine; builder: TableBuilder | null; committed: boolean } | null = null;
 
-function splitBlocks(listing: IptablesListing, report: Reporter): Block[] {
-  const blocks: Block[] = [];
-  let current: Block | null = null;
-  let lastWasPolicy = false;
-  const saveFormatListing = listing.lines.some((l) => l.node.type === "table");
-  const close = (at: ParsedIptLine | null) => {
-    if (current?.saveFormat && !current.committed) {
-      report(at ?? current.opener, 1, "error", `missing COMMIT for table ${current.name}: iptables-restore would reject this table`);
+  /** Starts filling table `name`, or returns null (with a diagnostic) when it cannot be used. */
+  const open = (name: string, opener: SourceLine, saveFormat: boolean): TableBuilder | null => {
+    if (!isTableName(name)) {
+      report(opener, 1, "error", `unknown table "${name}" (expected one of ${TABLES.join(", ")})`);
+      return null;
     }
+    if (ruleset.tables.has(name)) {
+      report(opener, 1, "info", `table ${name} is listed again; podpath uses the first listing`);
+      return null;
+    }
+    const builder = new TableBuilder(name, originOf(opener), { family, reparsable, saveFormat }, report);
+    ruleset.tables.set(name, builder.table);
+    return builder;
+  };
+  const close = (at: SourceLine | null) => {
+    if (current === null) return;
+    if (!current.committed) report(at ?? current.opener, 1, "error", `missing COMMIT for table ${current.name}: iptables-restore would reject this table`);
+    current.builder?.finish();
     current = null;
   };
+
   for (const line of listing.lines) {
     const node = line.node;
-    switch (node.type) {
-      case "comment":
-      case "blank":
-        break;
-      case "table":
-        close(line);
-        current = { name: node.name, opener: line, decls: [], commands: [], saveFormat: true, committed: false };
-        blocks.push(current);
-        break;
-      case "commit":
-        if (current?.saveFormat && !current.committed) current.committed = true;
-        else report(line, node.column, "error", "COMMIT without a table: expected a *table line before it");
-        break;
-      case "chain-decl":
-        if (current?.saveFormat && !current.committed) current.decls.push(line);
-        else report(line, node.column, "error", `chain declaration :${node.name} before any table: expected a *table line first`);
-        break;
-      case "command": {
-        const cmd = line as CommandLine;
-        const inSave = (current as Block | null)?.saveFormat === true;
-        if (inSave && current?.committed) {
-          report(line, node.column, "error", `rule after COMMIT of table ${current.name}: expected a *table line first`);
-          break;
+    if (node.type === "table") {
+      if (waiting !== null) {
+        // A save dump after all: whatever came before its first table belongs to no table.
+        for (const early of waiting) {
+          if (early.node.type === "command") report(early.source, early.node.column, "error", "rule before any table: expected a *table line first");
         }
-        // In -S output each table's listing starts with its -P lines.
-        const startsListing = !inSave && (current === null || (node.command === "P" && !lastWasPolicy));
-        if (startsListing) {
-          // In a save-format listing every rule belongs to a *table block, before or after it.
-          if (saveFormatListing) {
-            report(line, node.column, "error", "rule before any table: expected a *table line first");
-            break;
-          }
-          current = { name: "", opener: line, decls: [], commands: [], saveFormat: false, committed: false };
-          blocks.push(current);
-        }
-        current?.commands.push(cmd);
-        lastWasPolicy = node.command === "P";
-        continue;
+        waiting = null;
       }
+      close(line.source);
+      current = { name: node.name, opener: line.source, builder: open(node.name, line.source, true), committed: false };
+      continue;
     }
-    lastWasPolicy = false;
+    if (node.type === "commit") {
+      if (current !== null && !current.committed) current.committed = true;
+      else report(line.source, node.column, "error", "COMMIT without a table: expected a *table line before it");
+      if (current === null) waiting?.push(line);
+      continue;
+    }
+    if (node.type === "chain-decl") {
+      if (current !== null && !current.committed) current.builder?.declare(line.source, node.name, node.policy, node.column);
+      else report(line.source, node.column, "error", `chain declaration :${node.name} before any table: expected a *table line first`);
+      if (current === null) waiting?.push(line);
+      continue;
+    }
+    if (current === null) {
+      waiting?.push(line);
+      continue;
+    }
+    if (node.type !== "command") continue;
+    if (current.committed) {
+      report(line.source, node.column, "error", `rule after COMMIT of table ${current.name}: expected a *table line first`);
+      continue;
+    }
+    current.builder?.command(line as CommandLine);
   }
   close(null);
-  // Name the -S listings: a header says it, else the policies, else the targets.
-  for (const block of blocks) {
-    if (block.saveFormat) continue;
-    const policies = block.commands.filter((c) => c.node.command === "P").map((c) => c.node.chain ?? "");
-    const named = listing.tableHint ?? tableFromPolicies(policies);
-    block.name = named ?? tableFromTargets(block.commands);
-    if (named === null) {
-      report(block.opener, 1, "info", `this listing does not say its table; podpath assumed "${block.name}" from its rules (paste iptables-save, or iptables -t TABLE -S with its command line, to be exact)`);
-    }
-  }
-  return blocks;
+  if (waiting !== null) lowerListingS(waiting, listing.tableHint, open, report);
 }
 
-function lowerTable(name: TableName, block: Block, family: Family, reparsable: boolean, report: Reporter): Table {
-  const table: Table = { name, chains: new Map(), origin: originOf(block.opener) };
-  for (const builtin of BUILTIN_CHAINS[name]) {
-    table.chains.set(builtin, { name: builtin, builtin: true, policy: "ACCEPT", rules: [], origin: null });
+/** `iptables -S` output: each table's listing starts with its -P lines. */
+function lowerListingS(
+  lines: ParsedIptLine[],
+  tableHint: TableName | null,
+  open: (name: string, opener: SourceLine, saveFormat: boolean) => TableBuilder | null,
+  report: Reporter,
+): void {
+  const blocks: CommandLine[][] = [];
+  let lastWasPolicy = false;
+  for (const line of lines) {
+    if (line.node.type !== "command") {
+      // Only a run of -P lines with nothing between them belongs together.
+      lastWasPolicy = false;
+      continue;
+    }
+    const isPolicy = line.node.command === "P";
+    if (blocks.length === 0 || (isPolicy && !lastWasPolicy)) blocks.push([]);
+    (blocks[blocks.length - 1] as CommandLine[]).push(line as CommandLine);
+    lastWasPolicy = isPolicy;
   }
-  const declare = (line: ParsedIptLine, chainName: string, policy: string | null, column: number) => {
-    const builtin = BUILTIN_CHAINS[name].includes(chainName);
+  for (const block of blocks) {
+    const opener = (block[0] as CommandLine).source;
+    const policies = block.filter((c) => c.node.command === "P").map((c) => c.node.chain ?? "");
+    const named = tableHint ?? tableFromPolicies(policies);
+    const name = named ?? tableFromTargets(block);
+    if (named === null) {
+      report(opener, 1, "info", `this listing does not say its table; podpath assumed "${name}" from its rules (paste iptables-save, or iptables -t TABLE -S with its command line, to be exact)`);
+    }
+    const builder = open(name, opener, false);
+    if (builder === null) continue;
+    for (const cmd of block) builder.command(cmd);
+    builder.finish();
+  }
+}
+
+/** A rule whose chain, or whose jump, is named before it is declared (iptables-save never does that). */
+interface Early {
+  rule: Rule;
+  at: SourceLine;
+  column: number;
+  /** `-I CHAIN N`: the position asked for. */
+  insertAt: number | null;
+  /** The rule's place among the table's commands. */
+  seq: number;
+}
+
+/**
+ * One table, filled in command order: declarations, then rules as they come. A rule's matches and
+ * target are lowered at once (they need only the line); naming a chain or a jump before its
+ * declaration waits for the end of the table, where it is accepted or reported, as iptables-restore
+ * would judge the whole table.
+ */
+class TableBuilder {
+  readonly table: Table;
+  /** Rules for chains not declared yet, in command order. */
+  private readonly early = new Map<string, Early[]>();
+  /** Jumps to names that were neither a target nor a declared chain when read. */
+  private readonly unresolved: { rule: Rule; spec: IptTargetSpec; at: SourceLine; seq: number }[] = [];
+  private seq = 0;
+  /** Chains with -I rules, renumbered at the end. */
+  private readonly inserted = new Set<Chain>();
+
+  constructor(
+    private readonly name: TableName,
+    origin: Origin,
+    private readonly how: { family: Family; reparsable: boolean; saveFormat: boolean },
+    private readonly report: Reporter,
+  ) {
+    this.table = { name, chains: new Map(), origin };
+    for (const builtin of BUILTIN_CHAINS[name]) {
+      this.table.chains.set(builtin, { name: builtin, builtin: true, policy: "ACCEPT", rules: [], origin: null });
+    }
+  }
+
+  declare(at: SourceLine, chainName: string, policy: string | null, column: number): void {
+    const { name, table, report } = this;
     const existing = table.chains.get(chainName);
-    if (builtin) {
+    if (BUILTIN_CHAINS[name].includes(chainName)) {
       const chain = existing as Chain;
-      if (chain.origin !== null && policy === null) {
-        report(line, column, "error", `chain ${chainName} is defined twice`);
-      }
+      if (chain.origin !== null && policy === null) report(at, column, "error", `chain ${chainName} is defined twice`);
       if (policy === "ACCEPT" || policy === "DROP") chain.policy = policy;
-      else if (policy !== null) report(line, column, "error", `built-in chain ${chainName} needs policy ACCEPT or DROP, found "${policy}"`);
-      chain.origin ??= originOf(line, column);
+      else if (policy !== null) report(at, column, "error", `built-in chain ${chainName} needs policy ACCEPT or DROP, found "${policy}"`);
+      chain.origin ??= originOf(at, column);
       return;
     }
     if (existing) {
-      report(line, column, "error", `chain ${chainName} is defined twice`);
+      report(at, column, "error", `chain ${chainName} is defined twice`);
       return;
     }
     if (policy !== null && policy !== "-") {
-      report(line, column, "error", `${chainName} is not a built-in chain of table ${name}, so it cannot have policy ${policy}`);
+      report(at, column, "error", `${chainName} is not a built-in chain of table ${name}, so it cannot have policy ${policy}`);
     }
-    table.chains.set(chainName, { name: chainName, builtin: false, policy: null, rules: [], origin: originOf(line, column) });
-  };
+    const chain: Chain = { name: chainName, builtin: false, policy: null, rules: [], origin: originOf(at, column) };
+    table.chains.set(chainName, chain);
+    const waiting = this.early.get(chainName);
+    if (waiting) {
+      this.early.delete(chainName);
+      for (const e of waiting) this.place(chain, e.rule, e.insertAt);
+    }
+  }
 
-  for (const line of block.decls) {
-    if (line.node.type === "chain-decl") declare(line, line.node.name, line.node.policy, line.node.column);
-  }
-  for (const cmd of block.commands) {
+  command(cmd: CommandLine): void {
     const node = cmd.node;
-    if (node.chain === null) continue;
-    if (node.command === "N") declare(cmd, node.chain, null, node.column);
-    else if (node.command === "P") {
-      if (!BUILTIN_CHAINS[name].includes(node.chain)) report(cmd, node.column, "error", `-P needs a built-in chain of table ${name}, found ${node.chain}`);
-      else declare(cmd, node.chain, node.policy, node.column);
+    if (node.command === "N" || node.command === "P") {
+      if (node.chain === null) return;
+      if (node.command === "N") this.declare(cmd.source, node.chain, null, node.column);
+      else if (!BUILTIN_CHAINS[this.name].includes(node.chain)) this.report(cmd.source, node.column, "error", `-P needs a built-in chain of table ${this.name}, found ${node.chain}`);
+      else this.declare(cmd.source, node.chain, node.policy, node.column);
+      return;
     }
-  }
-  for (const cmd of block.commands) {
-    const node = cmd.node;
     if (node.command !== "A" && node.command !== "I") {
-      if (node.command !== "N" && node.command !== "P") {
-        report(cmd, node.column, "warning", `-${node.command} in a dump is ignored: podpath reads listings (-A, -N, -P), not edit commands`);
-      }
-      continue;
+      this.report(cmd.source, node.column, "warning", `-${node.command} in a dump is ignored: podpath reads listings (-A, -N, -P), not edit commands`);
+      return;
     }
-    if (node.chain === null) continue;
-    let chain = table.chains.get(node.chain);
-    if (!chain) {
-      report(cmd, node.column, "error", `-${node.command} to undeclared chain ${node.chain}: expected a ${block.saveFormat ? `:${node.chain} - [0:0]` : `-N ${node.chain}`} line before it`);
-      chain = { name: node.chain, builtin: false, policy: null, rules: [], origin: null };
-      table.chains.set(node.chain, chain);
+    if (node.chain === null) return;
+    const chain = this.table.chains.get(node.chain);
+    const seq = this.seq++;
+    const rule = this.lowerRule(cmd, chain?.name ?? node.chain, seq);
+    const insertAt = node.command === "I" ? node.number ?? 1 : null;
+    if (chain) this.place(chain, rule, insertAt);
+    else {
+      const waiting = this.early.get(node.chain);
+      const e = { rule, at: cmd.source, column: node.column, insertAt, seq };
+      if (waiting) waiting.push(e);
+      else this.early.set(node.chain, [e]);
     }
-    const rule = lowerRule(cmd, table, chain.name, family, reparsable, report);
-    if (node.command === "I") chain.rules.splice(Math.max(0, (node.number ?? 1) - 1), 0, rule);
-    else chain.rules.push(rule);
   }
-  for (const chain of table.chains.values()) {
-    chain.rules.forEach((r, i) => (r.position = i + 1));
-    // Drop the spare capacity push left (most chains of a big dump hold two or three rules).
-    chain.rules = chain.rules.slice();
-  }
-  return table;
-}
 
-function lowerRule(cmd: CommandLine, table: Table, chain: string, family: Family, reparsable: boolean, report: Reporter): Rule {
-  const ctx: LowerContext = { family, report: (column, severity, message) => report(cmd, column, severity, message) };
-  const matches: Match[] = [];
-  let target: Target | null = null;
-  let protocol: string | null = null;
-  const stray: IptExtOption[] = [];
-  for (const item of cmd.node.spec.items) {
-    switch (item.type) {
-      case "base": {
-        const m = lowerBase(item, ctx);
-        if (m) matches.push(m);
-        if (item.flag === "-p" || item.flag === "--protocol") protocol = item.values[0]?.text ?? null;
-        break;
-      }
-      case "match":
-        matches.push(...lowerMatchModule(item, ctx));
-        break;
-      case "ext":
-        stray.push(item);
-        break;
-      case "target":
-        if (target !== null) report(cmd, item.column, "error", "a rule can have only one target");
-        target = lowerTarget(item, ctx, (n) => table.chains.has(n));
-        break;
+  private place(chain: Chain, rule: Rule, insertAt: number | null): void {
+    if (insertAt === null) {
+      chain.rules.push(rule);
+      rule.position = chain.rules.length;
+    } else {
+      chain.rules.splice(Math.max(0, insertAt - 1), 0, rule);
+      this.inserted.add(chain);
     }
   }
-  if (stray.length > 0) {
-    const module = implicitModule(protocol);
-    const first = stray[0] as IptExtOption;
-    if (module === null) report(cmd, first.column, "error", `--${first.name} needs a match module: expected -m MODULE (or -p tcp/udp) before it`);
-    else matches.push(...lowerMatchModule({ type: "match", flag: "-m", module, options: stray, column: first.column }, ctx));
+
+  /** Ends the table: jumps not resolved when read, rules for chains never declared, positions. */
+  finish(): Table {
+    const { table, report, early } = this;
+    // A chain never declared exists from the first rule appended to it (after an error below): a
+    // jump to it resolves only after that rule, as when the table is read in order.
+    const isChain = (name: string, seq: number) => table.chains.has(name) || (early.get(name)?.[0]?.seq ?? Infinity) < seq;
+    for (const { rule, spec, at, seq } of this.unresolved) {
+      rule.target = this.target(spec, at, (n) => isChain(n, seq));
+    }
+    for (const [chainName, waiting] of early) {
+      const first = waiting[0] as Early;
+      report(first.at, first.column, "error", `-${first.insertAt === null ? "A" : "I"} to undeclared chain ${chainName}: expected a ${this.how.saveFormat ? `:${chainName} - [0:0]` : `-N ${chainName}`} line before it`);
+      const chain: Chain = { name: chainName, builtin: false, policy: null, rules: [], origin: null };
+      table.chains.set(chainName, chain);
+      for (const e of waiting) this.place(chain, e.rule, e.insertAt);
+    }
+    early.clear();
+    for (const chain of this.inserted) chain.rules.forEach((r, i) => (r.position = i + 1));
+    for (const chain of table.chains.values()) {
+      // Drop the spare capacity push left (most chains of a big dump hold two or three rules).
+      if (chain.rules.length > 0) chain.rules = chain.rules.slice();
+    }
+    return table;
   }
-  return {
-    table: table.name,
-    chain,
-    position: 0,
-    matches: matches.slice(),
-    target,
-    spec: reparsable ? null : cmd.node.spec,
-    origin: originOf(cmd, cmd.node.column),
-  };
+
+  private target(spec: IptTargetSpec, at: SourceLine, isChain: (name: string) => boolean): Target | null {
+    const target = lowerTarget(spec, this.context(at), isChain);
+    // One string per chain name: jumps share the declared name (smaller, and Map lookups compare pointers).
+    if (target !== null && (target.type === "jump" || target.type === "goto")) {
+      const chain = this.table.chains.get(target.chain);
+      if (chain) target.chain = chain.name;
+    }
+    return target;
+  }
+
+  private context(at: SourceLine): LowerContext {
+    return { family: this.how.family, report: (column, severity, message) => this.report(at, column, severity, message) };
+  }
+
+  private lowerRule(cmd: CommandLine, chain: string, seq: number): Rule {
+    const ctx = this.context(cmd.source);
+    const matches: Match[] = [];
+    let target: Target | null = null;
+    let pending: IptTargetSpec | null = null;
+    let protocol: string | null = null;
+    const stray: IptExtOption[] = [];
+    for (const item of cmd.node.spec.items) {
+      switch (item.type) {
+        case "base": {
+          const m = lowerBase(item, ctx);
+          if (m) matches.push(m);
+          if (item.flag === "-p" || item.flag === "--protocol") protocol = item.values[0]?.text ?? null;
+          break;
+        }
+        case "match":
+          matches.push(...lowerMatchModule(item, ctx));
+          break;
+        case "ext":
+          stray.push(item);
+          break;
+        case "target":
+          if (target !== null || pending !== null) this.report(cmd.source, item.column, "error", "a rule can have only one target");
+          // A jump to a name not declared yet is judged at the end of the table.
+          if (item.kind === "jump" && !isKnownTarget(item.name) && !this.table.chains.has(item.name)) {
+            pending = item;
+            target = null;
+          } else {
+            pending = null;
+            target = this.target(item, cmd.source, (n) => this.table.chains.has(n));
+          }
+          break;
+      }
+    }
+    if (stray.length > 0) {
+      const module = implicitModule(protocol);
+      const first = stray[0] as IptExtOption;
+      if (module === null) this.report(cmd.source, first.column, "error", `--${first.name} needs a match module: expected -m MODULE (or -p tcp/udp) before it`);
+      else matches.push(...lowerMatchModule({ type: "match", flag: "-m", module, options: stray, column: first.column }, ctx));
+    }
+    const rule: Rule = {
+      table: this.name,
+      chain,
+      position: 0,
+      matches: matches.slice(),
+      target,
+      spec: this.how.reparsable ? null : cmd.node.spec,
+      origin: originOf(cmd.source, cmd.node.column),
+    };
+    if (pending !== null) this.unresolved.push({ rule, spec: pending, at: cmd.source, seq });
+    return rule;
+  }
 }
 
 function lowerBase(opt: IptBaseOption, ctx: LowerContext): Match | null {

@@ -107,10 +107,10 @@ export interface Interface {
 }
 
 /** The kernel's tables by number; `ip` prints these names. */
-export const TABLE_NAMES: Record<string, string> = { "253": "default", "254": "main", "255": "local" };
+export const TABLE_NAMES: ReadonlyMap<string, string> = new Map(Object.entries({ "253": "default", "254": "main", "255": "local" }));
 
 export function normaliseTable(name: string): string {
-  return TABLE_NAMES[name] ?? name;
+  return TABLE_NAMES.get(name) ?? name;
 }
 
 export interface RoutingModel {

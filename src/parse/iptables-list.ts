@@ -107,22 +107,22 @@ function module(name: string, options: IptExtOption[], column: number): IptMatch
   return { type: "match", flag: "-m", module: name, options, column };
 }
 
-const PROTOCOL_NAMES: Record<string, string> = {
+const PROTOCOL_NAMES: ReadonlyMap<string, string> = new Map(Object.entries({
   "1": "icmp", "2": "igmp", "6": "tcp", "17": "udp", "47": "gre", "50": "esp", "51": "ah",
   "58": "ipv6-icmp", "132": "sctp", "135": "mh", "136": "udplite",
-};
+}));
 
 /** Service names `iptables -L` (without -n) prints for common ports (/etc/services). */
-const SERVICES: Record<string, number> = {
+const SERVICES: ReadonlyMap<string, number> = new Map(Object.entries({
   "ftp-data": 20, ftp: 21, ssh: 22, telnet: 23, smtp: 25, domain: 53, bootps: 67, bootpc: 68, tftp: 69,
   http: 80, kerberos: 88, pop3: 110, sunrpc: 111, ntp: 123, imap2: 143, snmp: 161, bgp: 179, ldap: 389,
   https: 443, "microsoft-ds": 445, isakmp: 500, syslog: 514, submission: 587, ldaps: 636, rsync: 873,
   imaps: 993, pop3s: 995, openvpn: 1194, "cisco-sccp": 2000, nfs: 2049, mysql: 3306, "postgresql": 5432,
   "http-alt": 8080, "sun-sr-https": 6443, "kubernetes": 6443,
-};
+}));
 
 /** /etc/networks names `iptables -L` (without -n) may print instead of an address. */
-const NETWORKS: Record<string, string> = { loopback: "127.0.0.0", "link-local": "169.254.0.0" };
+const NETWORKS: ReadonlyMap<string, string> = new Map(Object.entries({ loopback: "127.0.0.0", "link-local": "169.254.0.0" }));
 
 const TCP_FLAGS: [string, number][] = [["FIN", 0x01], ["SYN", 0x02], ["RST", 0x04], ["PSH", 0x08], ["ACK", 0x10], ["URG", 0x20]];
 
@@ -136,10 +136,10 @@ function tcpFlags(text: string): string {
 
 const LOG_FLAGS: [string, number][] = [["log-tcp-sequence", 0x01], ["log-tcp-options", 0x02], ["log-ip-options", 0x04], ["log-uid", 0x08], ["log-macdecode", 0x20]];
 
-const LOG_LEVELS: Record<string, string> = { emerg: "0", alert: "1", crit: "2", error: "3", err: "3", warning: "4", warn: "4", notice: "5", info: "6", debug: "7" };
+const LOG_LEVELS: ReadonlyMap<string, string> = new Map(Object.entries({ emerg: "0", alert: "1", crit: "2", error: "3", err: "3", warning: "4", warn: "4", notice: "5", info: "6", debug: "7" }));
 
 /** Targets whose printed text podpath reads; for the others it is kept out (their options change nothing podpath traces). */
-const TARGET_OPTIONS: Record<string, readonly string[]> = {
+const TARGET_OPTIONS: ReadonlyMap<string, readonly string[]> = new Map(Object.entries({
   REJECT: ["reject-with"],
   SNAT: ["to", "random", "random-fully", "persistent"],
   DNAT: ["to", "random", "persistent"],
@@ -149,7 +149,7 @@ const TARGET_OPTIONS: Record<string, readonly string[]> = {
   NFLOG: ["nflog-prefix", "nflog-group", "nflog-range", "nflog-size", "nflog-threshold"],
   CT: ["notrack", "zone"],
   NOTRACK: ["notrack"],
-};
+}));
 
 /** Targets whose effect podpath models: losing their options would change a trace. */
 // CT is not among them: its only modelled effect, notrack, is always printed first as `CT notrack`.
@@ -172,7 +172,7 @@ function rowItems(row: Row, lineText: string, family: { v6: boolean }, report: R
     let text = f.text === "anywhere" ? (family.v6 ? "::/0" : "0.0.0.0/0") : f.text;
     if (!numeric && !any) {
       const [name, len] = text.split("/", 2);
-      const net = NETWORKS[name ?? ""];
+      const net = NETWORKS.get(name ?? "");
       if (net === undefined) {
         report(f.column, "warning", `iptables -L printed the name "${f.text}" instead of an address (run without -n): the rule keeps it as a condition podpath cannot decide; paste iptables -L -n, or ${PASTE_EXACT}`);
         items.push(module(`${flag === "-s" ? "source" : "destination"} ${f.negated ? "!" : ""}${f.text}`, [], f.column));
@@ -190,7 +190,7 @@ function rowItems(row: Row, lineText: string, family: { v6: boolean }, report: R
     items.push({ type: "base", flag, negation: f.negated ? "before" : null, values: [val(f.text, f.column)], column: f.column });
   }
   const prot = row.prot;
-  const protText = PROTOCOL_NAMES[prot.text] ?? prot.text;
+  const protText = PROTOCOL_NAMES.get(prot.text) ?? prot.text;
   if (!(protText === "0" || protText === "all") || prot.negated) {
     items.push({ type: "base", flag: "-p", negation: prot.negated ? "before" : null, values: [val(protText === "0" ? "all" : protText, prot.column)], column: prot.column });
   }
@@ -225,7 +225,7 @@ function rowItems(row: Row, lineText: string, family: { v6: boolean }, report: R
   // Target text printed after a target that does not print it is someone else's text.
   const phrases = row.ext.map((p, i): Phrase => {
     const raw = lineText.slice(p.column - 1, (row.ext[i + 1]?.column ?? lineText.length + 1) - 1).trimEnd();
-    const owner = p.type === "target-option" ? (targetName !== null && TARGET_OPTIONS[targetName]?.includes(p.name) ? targetName : null)
+    const owner = p.type === "target-option" ? (targetName !== null && TARGET_OPTIONS.get(targetName)?.includes(p.name) ? targetName : null)
       : p.type === "mark-target" ? p.target : p.type === "connmark-target" ? "CONNMARK" : p.type === "log-target" ? "LOG" : p.type === "tproxy-target" ? "TPROXY" : undefined;
     return owner === undefined || (owner !== null && owner === targetName) ? p : { type: "unknown", text: raw, raw, column: p.column };
   });
@@ -367,7 +367,7 @@ function rowItems(row: Row, lineText: string, family: { v6: boolean }, report: R
         for (const o of p.options) {
           if (o.name === "prefix" && o.value) targetOptions.push(ext("log-prefix", false, [val(o.value.text, o.value.column, needsQuotes(o.value.text))], o.column));
           else if (o.name === "level" && o.value) {
-            const level = LOG_LEVELS[o.value.text] ?? o.value.text;
+            const level = LOG_LEVELS.get(o.value.text) ?? o.value.text;
             if (level !== "4") targetOptions.push(ext("log-level", false, [val(level, o.value.column)], o.column));
           } else if (o.name === "flags" && o.value) {
             const n = Number(o.value.text);
@@ -405,7 +405,7 @@ function rowItems(row: Row, lineText: string, family: { v6: boolean }, report: R
 function ports(tok: Tok, report: Report): string {
   return tok.text.split(",").map((part) => part.split(":").map((p) => {
     if (p === "" || /^[0-9]+$/.test(p)) return p;
-    const n = SERVICES[p];
+    const n = SERVICES.get(p);
     if (n !== undefined) return String(n);
     report(tok.column, "warning", `iptables -L printed the service name "${p}" (run without -n) and podpath does not know its port: paste iptables -L -n, or ${PASTE_EXACT}`);
     return p;

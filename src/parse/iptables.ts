@@ -16,23 +16,39 @@ export function parseIptablesSection(lines: readonly SourceLine[]): {
   lines: ParsedIptLine[];
   diagnostics: Diagnostic[];
 } {
-  const out: ParsedIptLine[] = [];
   const diagnostics: Diagnostic[] = [];
-  const words = new Map<string, string>();
-  for (const source of lines) {
-    const fast = parseCommonLine(source.text, words);
-    if (fast !== null) {
-      out.push({ source, node: fast });
-      continue;
-    }
-    const result = parseLine(parser, source, "iptables", { startRule: "Line" });
-    if (result.ok) {
-      if (result.value.type !== "blank") out.push({ source, node: result.value });
-    } else {
-      diagnostics.push(result.diagnostic);
+  return { lines: [...iptablesLines([lines], diagnostics)], diagnostics };
+}
+
+/**
+ * Parses lines one at a time as they are asked for, so that a consumer lowering each line before
+ * asking for the next never holds the syntax of a whole dump. Bad lines go to `diagnostics`.
+ */
+export function* iptablesLines(chunks: readonly (readonly SourceLine[])[], diagnostics: Diagnostic[]): Generator<ParsedIptLine, void, undefined> {
+  for (const chunk of chunks) {
+    for (const source of chunk) {
+      const node = parseSourceLine(source, diagnostics);
+      if (node !== null) yield { source, node };
     }
   }
-  return { lines: out, diagnostics };
+}
+
+/** The first line of a section that says something (not blank, not a comment, not bad), or null. */
+export function firstIptablesLine(lines: readonly SourceLine[]): IptLine | null {
+  for (const source of lines) {
+    const node = parseSourceLine(source, null);
+    if (node !== null && node.type !== "comment") return node;
+  }
+  return null;
+}
+
+function parseSourceLine(source: SourceLine, diagnostics: Diagnostic[] | null): IptLine | null {
+  const fast = parseCommonLine(source.text);
+  if (fast !== null) return fast;
+  const result = parseLine(parser, source, "iptables", { startRule: "Line" });
+  if (result.ok) return result.value.type === "blank" ? null : result.value;
+  diagnostics?.push(result.diagnostic);
+  return null;
 }
 
 /** Parses one line with the grammar alone (for tests, the printer's round trip, and checking the fast path). */
@@ -82,7 +98,7 @@ function pushToken(text: string, at: number, quoted: boolean): void {
 }
 
 /** Splits on single spaces; a token starting with `"` runs to the next `"`. False when the shape is unusual. */
-function tokenize(text: string, words: Map<string, string>): boolean {
+function tokenize(text: string): boolean {
   TOKENS.count = 0;
   const n = text.length;
   let i = 0;
@@ -98,7 +114,7 @@ function tokenize(text: string, words: Map<string, string>): boolean {
       const space = text.indexOf(" ", i);
       i = space < 0 ? n : space;
       if (i === start) return false;
-      pushToken(intern(words, text.slice(start, i)), start, false);
+      pushToken(text.slice(start, i), start, false);
     }
     if (i < n) {
       i++;
@@ -127,15 +143,6 @@ function word(i: number): string | null {
   return t.charCodeAt(0) === 34 ? null : t;
 }
 
-/** Short words repeat on every line of a dump; keep one copy of each (a bounded table). */
-function intern(words: Map<string, string>, word: string): string {
-  if (word.length > 14) return word;
-  const known = words.get(word);
-  if (known !== undefined) return known;
-  if (words.size < 4096) words.set(word, word);
-  return word;
-}
-
 /** A copy without the spare capacity `push` leaves (a one-element array would keep room for 17). */
 function exact<T>(a: T[]): T[] {
   return a.length === 0 ? [] : a.slice();
@@ -147,10 +154,9 @@ function isBang(i: number): boolean {
 }
 
 /**
- * The grammar's `Line` for the common shapes, or null to let the grammar decide. `words`, shared
- * across the lines of a section, makes repeated short words (`-m`, `tcp`, `0x4000/0x4000`) one string.
+ * The grammar's `Line` for the common shapes, or null to let the grammar decide.
  */
-export function parseCommonLine(text: string, words: Map<string, string> = new Map()): IptLine | null {
+export function parseCommonLine(text: string): IptLine | null {
   const c0 = text.charCodeAt(0);
   if (c0 === 58 /* : */) {
     const m = CHAIN_DECL.exec(text);
@@ -161,7 +167,7 @@ export function parseCommonLine(text: string, words: Map<string, string> = new M
   if (c0 !== 45 /* - */ || text.charCodeAt(1) !== 65 /* A */ || text.charCodeAt(2) !== 32) return null;
   // Escapes, single quotes and tabs take the grammar's slower road.
   if (text.includes("\\") || text.includes("'") || text.includes("\t")) return null;
-  if (!tokenize(text, words) || TOKENS.count < 3) return null;
+  if (!tokenize(text) || TOKENS.count < 3) return null;
   const chain = word(1);
   if (chain === null) return null;
   // CommandRest alternatives 1 (`-A CHAIN POLICY`) and 2 (`-A CHAIN NUMBER`) are the grammar's to take.

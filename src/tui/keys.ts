@@ -19,7 +19,7 @@ export type Key =
   | { type: "paste-end" }
   | { type: "unknown"; raw: string };
 
-const SEQUENCES: Record<string, Key> = {
+const SEQUENCES: ReadonlyMap<string, Key> = new Map(Object.entries({
   "\x1b[A": { type: "up" }, "\x1bOA": { type: "up" },
   "\x1b[B": { type: "down" }, "\x1bOB": { type: "down" },
   "\x1b[C": { type: "right" }, "\x1bOC": { type: "right" },
@@ -33,10 +33,10 @@ const SEQUENCES: Record<string, Key> = {
   "\x1b\x1b": { type: "escape" },
   [PASTE_START]: { type: "paste-start" },
   [PASTE_END]: { type: "paste-end" },
-};
+}));
 
 export function decodeKey(raw: string): Key {
-  const known = SEQUENCES[raw];
+  const known = SEQUENCES.get(raw);
   if (known) return known;
   if (raw === "\r" || raw === "\n" || raw === "\r\n") return { type: "enter" };
   if (raw === "\t") return { type: "tab" };

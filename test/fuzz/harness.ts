@@ -118,6 +118,8 @@ export const TOKENS = [
   "0x80/0x80", "0x4000", "0xffffffff", "0x1ffffffff", "random", "nth", "0.5", "1.5", "-0.1",
   "10.0.0.0/8", "192.168.1.150", "192.168.1.0/33", "300.1.1.1", "1.2.3", "10.0.0.1/255.255.0.0", "10.0.0.1/255.0.255.0",
   "fe80::1", "2001:db8::/129", "::", "::ffff:1.2.3.4", "0", "65535", "65536", "-1", "99999999999999999999", "1:65536", "80:22",
+  // Names of Object.prototype members: a lookup table indexed by dump words must not find them.
+  "constructor", "__proto__", "toString", "hasOwnProperty", "--constructor", "--toString", "*constructor",
   "\"quoted string\"", "\"unterminated", "\"esc\\\"aped\"", "''",
   "from", "to", "all", "lookup", "main", "local", "fwmark", "iif", "oif", "uidrange", "0-4294967295", "pref", "priority",
   "default", "via", "dev", "table", "proto", "kernel", "scope", "link", "host", "src", "metric", "nexthop", "weight", "onlink",

@@ -97,3 +97,59 @@ describe("what iptables-restore would refuse is an error at the right place", ()
     expect(rule("nat", "PREROUTING", 2)?.target).toEqual({ type: "return" });
   });
 });
+
+describe("a table is read in order, and judged as a whole", () => {
+  it("resolves a jump to a chain declared after the rule, and keeps every chain's rules in command order", () => {
+    const { rule, errors } = lower(SAVE("-A PREROUTING -j LATER\n-A EARLY -j RETURN\n:LATER - [0:0]\n:EARLY - [0:0]\n-A EARLY -j ACCEPT\n-I EARLY 1 -j DROP\n-A LATER -j ACCEPT"));
+    expect(errors).toEqual([]);
+    expect(rule("nat", "PREROUTING", 1)?.target).toEqual({ type: "jump", chain: "LATER" });
+    // -A EARLY (line 7, before its declaration), -A EARLY (line 10), then -I EARLY 1 puts DROP first.
+    expect([1, 2, 3].map((p) => [rule("nat", "EARLY", p)?.target?.type, rule("nat", "EARLY", p)?.position, rule("nat", "EARLY", p)?.origin.line])).toEqual([
+      ["drop", 1, 11], ["return", 2, 7], ["accept", 3, 10],
+    ]);
+  });
+
+  it("reports a chain that is never declared once, and keeps its rules", () => {
+    const { rule, errors } = lower(SAVE("-A GHOST -j RETURN\n-A PREROUTING -j GHOST\n-A GHOST -j ACCEPT"));
+    expect(errors.map((e) => [e.line, e.message])).toEqual([[6, "-A to undeclared chain GHOST: expected a :GHOST - [0:0] line before it"]]);
+    expect(rule("nat", "PREROUTING", 1)?.target).toEqual({ type: "jump", chain: "GHOST" });
+    expect([rule("nat", "GHOST", 1)?.target, rule("nat", "GHOST", 2)?.target]).toEqual([{ type: "return" }, { type: "accept" }]);
+  });
+
+  it("does not resolve a jump to an undeclared chain that only a later rule brings into being", () => {
+    const { errors } = lower(SAVE("-A PREROUTING -j GHOST\n-A GHOST -j ACCEPT"));
+    expect(errors.map((e) => e.message)).toEqual([
+      'jump to undefined chain "GHOST" (no chain of that name in this table, and no iptables target)',
+      "-A to undeclared chain GHOST: expected a :GHOST - [0:0] line before it",
+    ]);
+  });
+});
+
+describe("dump words that name JavaScript's own object members are ordinary words", () => {
+  it("reads -m constructor, --toString, -j toString, -p __proto__ as unknown, not as built-ins", () => {
+    const { b, rule } = lower(SAVE([
+      "-A PREROUTING -m constructor --x 1 -j ACCEPT",
+      "-A PREROUTING -p tcp -m tcp --toString 1 -j ACCEPT",
+      "-A PREROUTING -j toString",
+      "-A PREROUTING -p constructor -j ACCEPT",
+      "-A PREROUTING -p tcp -m tcp --dport hasOwnProperty -j ACCEPT",
+      "-A PREROUTING -p icmp -m icmp --icmp-type constructor -j ACCEPT",
+    ].join("\n")));
+    const messages = b.diagnostics.map((d) => `${d.line}: ${d.message}`);
+    expect(messages).toEqual([
+      '6: unknown match module "constructor": podpath cannot tell whether it matches and will explore both answers',
+      expect.stringMatching(/^7: -m tcp has no option --toString/),
+      '8: jump to undefined chain "toString" (no chain of that name in this table, and no iptables target)',
+      '9: -p: unknown protocol "constructor"',
+      '10: --dport: "hasOwnProperty" is not a port number',
+      '11: --icmp-type: unknown ICMP type "constructor"',
+    ]);
+    expect(rule("nat", "PREROUTING", 1)?.matches).toEqual([{ type: "opaque", module: "constructor", what: "-m constructor matches" }]);
+  });
+
+  it("reads ip rule and route words the same way", () => {
+    const b = parseBundle("$ ip rule\n0:\tfrom all lookup local\n100:\tfrom all ipproto constructor lookup main\n101:\tfrom all tos toString lookup main\n$ ip route show table all\ndefault via 10.0.0.1 dev eth0 table constructor\n", "dump.txt");
+    expect(b.nodes[0]?.routing.routes[0]?.table).toBe("constructor");
+    expect(b.diagnostics.filter((d) => d.severity === "error").map((d) => d.line)).toEqual([3, 4]);
+  });
+});

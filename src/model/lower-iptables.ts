@@ -13,6 +13,7 @@ import { parseFamilyPrefix, parseProtocol } from "./iptables-values.js";
 import {
   BUILTIN_CHAINS, TABLES, type Chain, type Match, type Rule, type Ruleset, type Table, type TableName, type Target,
 } from "./netfilter.js";
+import { baseKey, LoweringMemo, moduleKey, targetKey } from "./lowering-memo.js";
 import type { Origin } from "./origin.js";
 import type { SourceLine } from "../parse/source.js";
 
@@ -89,9 +90,15 @@ export function lowerIptables(listings: readonly IptablesListing[]): { rulesets:
  * nothing before its tables); if none does, the listing is `-S` output, whose tables are named only
  * once all their lines are read (by the header, the -P lines, or the targets used).
  */
-function lowerListing(listing: IptablesListing, ruleset: Ruleset, report: Reporter): void {
+function lowerListing(listing: IptablesListing, ruleset: Ruleset, reportAny: Reporter): void {
   const family = listing.family;
   const reparsable = listing.reparsable === true;
+  let reported = 0;
+  const report: Reporter = (...args) => {
+    reported++;
+    reportAny(...args);
+  };
+  const memo = new LoweringMemo(() => reported);
   /** Lines before the first `*table` line: -S output unless a table line follows. */
   let waiting: ParsedIptLine[] | null = [];
   let current: { name: string; opener: SourceLine; builder: TableBuilder | null; committed: boolean } | null = null;
@@ -106,7 +113,7 @@ function lowerListing(listing: IptablesListing, ruleset: Ruleset, report: Report
       report(opener, 1, "info", `table ${name} is listed again; podpath uses the first listing`);
       return null;
     }
-    const builder = new TableBuilder(name, originOf(opener), { family, reparsable, saveFormat }, report);
+    const builder = new TableBuilder(name, originOf(opener), { family, reparsable, saveFormat, memo }, report);
     ruleset.tables.set(name, builder.table);
     return builder;
   };
@@ -217,13 +224,16 @@ class TableBuilder {
   /** Jumps to names that were neither a target nor a declared chain when read. */
   private readonly unresolved: { rule: Rule; spec: IptTargetSpec; at: SourceLine; seq: number }[] = [];
   private seq = 0;
+  /** Jump and goto targets by chain, shared by every rule that jumps there. */
+  private readonly jumps = new Map<string, Target>();
+  private readonly gotos = new Map<string, Target>();
   /** Chains with -I rules, renumbered at the end. */
   private readonly inserted = new Set<Chain>();
 
   constructor(
     private readonly name: TableName,
     origin: Origin,
-    private readonly how: { family: Family; reparsable: boolean; saveFormat: boolean },
+    private readonly how: { family: Family; reparsable: boolean; saveFormat: boolean; memo: LoweringMemo },
     private readonly report: Reporter,
   ) {
     this.table = { name, chains: new Map(), origin };
@@ -322,13 +332,21 @@ class TableBuilder {
   }
 
   private target(spec: IptTargetSpec, at: SourceLine, isChain: (name: string) => boolean): Target | null {
-    const target = lowerTarget(spec, this.context(at), isChain);
-    // One string per chain name: jumps share the declared name (smaller, and Map lookups compare pointers).
-    if (target !== null && (target.type === "jump" || target.type === "goto")) {
-      const chain = this.table.chains.get(target.chain);
-      if (chain) target.chain = chain.name;
+    if (!isKnownTarget(spec.name)) {
+      // A jump to a chain: one target object per chain and kind, holding the declared name
+      // (one string per chain, so Map lookups by it compare pointers).
+      const chain = this.table.chains.get(spec.name);
+      if (chain) {
+        const shared = spec.kind === "goto" ? this.gotos : this.jumps;
+        let target = shared.get(chain.name);
+        if (target === undefined) {
+          target = spec.kind === "goto" ? { type: "goto", chain: chain.name } : { type: "jump", chain: chain.name };
+          shared.set(chain.name, target);
+        }
+        return target;
+      }
     }
-    return target;
+    return this.how.memo.targetOf(targetKey(spec), () => lowerTarget(spec, this.context(at), isChain));
   }
 
   private context(at: SourceLine): LowerContext {
@@ -337,6 +355,7 @@ class TableBuilder {
 
   private lowerRule(cmd: CommandLine, chain: string, seq: number): Rule {
     const ctx = this.context(cmd.source);
+    const memo = this.how.memo;
     const matches: Match[] = [];
     let target: Target | null = null;
     let pending: IptTargetSpec | null = null;
@@ -345,13 +364,15 @@ class TableBuilder {
     for (const item of cmd.node.spec.items) {
       switch (item.type) {
         case "base": {
-          const m = lowerBase(item, ctx);
-          if (m) matches.push(m);
+          matches.push(...memo.matchesOf(baseKey(item), () => {
+            const m = lowerBase(item, ctx);
+            return m ? [m] : [];
+          }));
           if (item.flag === "-p" || item.flag === "--protocol") protocol = item.values[0]?.text ?? null;
           break;
         }
         case "match":
-          matches.push(...lowerMatchModule(item, ctx));
+          matches.push(...memo.matchesOf(moduleKey(item), () => lowerMatchModule(item, ctx)));
           break;
         case "ext":
           stray.push(item);

@@ -143,11 +143,6 @@ function word(i: number): string | null {
   return t.charCodeAt(0) === 34 ? null : t;
 }
 
-/** A copy without the spare capacity `push` leaves (a one-element array would keep room for 17). */
-function exact<T>(a: T[]): T[] {
-  return a.length === 0 ? [] : a.slice();
-}
-
 /** A plain `!` token. */
 function isBang(i: number): boolean {
   return i < TOKENS.count && !TOKENS.quoted[i] && TOKENS.text[i] === "!";
@@ -207,7 +202,7 @@ function parseItems(from: number): IptItem[] | null {
       i = opt.next;
     }
   }
-  return exact(items);
+  return items;
 }
 
 /** `(__ @ExtOption)*` after a module or target: options up to the first token that does not start one. */
@@ -225,7 +220,7 @@ function extOptions(from: number): { options: IptExtOption[]; next: number } | n
     options.push(opt.item as IptExtOption);
     i = opt.next;
   }
-  return { options: exact(options), next: i };
+  return { options: options, next: i };
 }
 
 /** `BaseOption` (when `base` is allowed) or `ExtOption` starting at token `from`, with its `!` and values. */
@@ -253,7 +248,7 @@ function option(from: number, base: boolean): { item: IptBaseOption | IptExtOpti
   const negation = before ? "before" : after ? "after" : null;
   const column = (TOKENS.at[from] as number) + 1;
   const item: IptBaseOption | IptExtOption = isBase
-    ? { type: "base", flag, negation, values: exact(values), column }
-    : { type: "ext", name: EXT_NAMES.get(flag) ?? flag.slice(2), negation, values: exact(values), column };
+    ? { type: "base", flag, negation, values: values, column }
+    : { type: "ext", name: EXT_NAMES.get(flag) ?? flag.slice(2), negation, values: values, column };
   return { item, next: i };
 }

@@ -175,6 +175,14 @@ export function splitSections(lines: readonly SourceLine[], defaultNode: string,
 
   for (const line of lines) {
     const text = line.text;
+    // The bulk of a big dump: `-A CHAIN …` inside an iptables section. No separator, fence,
+    // heading or prompt pattern can match a line that starts so, and the iptables claim does:
+    // the general path below would reach the same decision with half a dozen regexes.
+    if (section?.format === "iptables" && text.startsWith("-A ") && text.charCodeAt(3) > 32) {
+      section.lines.push(line);
+      jsonDepth = 0;
+      continue;
+    }
     // Inside a JSON document until its brackets balance — unless a line plainly belongs to another
     // format (an unclosed `{` must not swallow the rest of the paste; the JSON error is reported).
     if (section?.format === "json" && jsonDepth > 0 && !CLAIMS.some(([, claims]) => claims(text))) {

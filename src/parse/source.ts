@@ -14,6 +14,8 @@ export interface SourceLine {
 const ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b\n]*(?:\x07|\x1b\\)|\x1b[@-_]?/g;
 
 export function cleanLine(raw: string): string {
+  // Most lines have neither: skip the regexes (a big dump has 100k+ lines).
+  if (!raw.includes("\x1b") && !raw.endsWith("\r")) return raw;
   return raw.replace(ESCAPES, "").replace(/\r$/, "");
 }
 

@@ -153,3 +153,20 @@ describe("dump words that name JavaScript's own object members are ordinary word
     expect(b.diagnostics.filter((d) => d.severity === "error").map((d) => d.line)).toEqual([3, 4]);
   });
 });
+
+describe("groups a dump repeats are lowered once", () => {
+  it("shares the lowered objects between rules, and still reports every bad line", () => {
+    const { rule, errors } = lower(SAVE([
+      ":KUBE-MARK-MASQ - [0:0]",
+      "-A PREROUTING ! -s 10.0.0.0/16 -p tcp -m tcp --dport 443 -j KUBE-MARK-MASQ",
+      "-A PREROUTING ! -s 10.0.0.0/16 -p tcp -m tcp --dport 443 -j KUBE-MARK-MASQ",
+      "-A PREROUTING -p tcp -m tcp --dport 70000 -j ACCEPT",
+      "-A PREROUTING -p tcp -m tcp --dport 70000 -j ACCEPT",
+    ].join("\n")));
+    const [a, b] = [rule("nat", "PREROUTING", 1), rule("nat", "PREROUTING", 2)];
+    expect(a?.matches).toEqual(b?.matches);
+    a?.matches.forEach((m, i) => expect(m).toBe(b?.matches[i]));
+    expect(a?.target).toBe(b?.target);
+    expect(errors.map((e) => [e.line, e.message])).toEqual([[9, "--dport: port 70000 is out of range (0-65535)"], [10, "--dport: port 70000 is out of range (0-65535)"]]);
+  });
+});

@@ -1,0 +1,73 @@
+/**
+ * Shares the lowered form of what a dump repeats. kube-proxy writes `-p tcp`, `-m tcp --dport 443`,
+ * `! -s 10.0.0.0/16`, `-m statistic --mode random --probability 0.5` and `-j KUBE-MARK-MASQ` on
+ * thousands of rules: lowering each distinct group once, and letting every rule hold the same
+ * (never mutated) objects, keeps the model of a big node small and its lowering quick.
+ *
+ * Only results lowered without a diagnostic are shared (the same text lowers to the same result,
+ * so a later rule loses nothing), and keys are built only for groups that tend to repeat: not
+ * comments, host addresses or NAT destinations, which are mostly one per rule.
+ */
+import type { IptBaseOption, IptExtOption, IptMatchModule, IptTargetSpec } from "../parse/iptables-syntax.js";
+import type { Match, Target } from "./netfilter.js";
+
+/** Distinct groups kept per listing: enough for any real node, and a bound on a hostile one. */
+const MAX_ENTRIES = 20_000;
+
+/** Groups with values in them that are mostly unique to one rule. */
+const UNIQUE_MODULES = new Set(["comment"]);
+const UNIQUE_TARGETS = new Set(["DNAT", "SNAT", "LOG", "NFLOG"]);
+
+export class LoweringMemo {
+  private readonly matches = new Map<string, readonly Match[]>();
+  private readonly targets = new Map<string, Target>();
+
+  /** `reported` counts the diagnostics lowering has made so far. */
+  constructor(private readonly reported: () => number) {}
+
+  /** The lowered matches of `key`'s group (null: not worth keeping), lowered by `lower` the first time. */
+  matchesOf(key: string | null, lower: () => readonly Match[]): readonly Match[] {
+    return this.cached(this.matches, key, lower) ?? [];
+  }
+
+  targetOf(key: string | null, lower: () => Target | null): Target | null {
+    return this.cached(this.targets, key, lower);
+  }
+
+  private cached<T>(map: Map<string, T>, key: string | null, lower: () => T | null): T | null {
+    if (key === null) return lower();
+    const known = map.get(key);
+    if (known !== undefined) return known;
+    const before = this.reported();
+    const value = lower();
+    if (value !== null && this.reported() === before && map.size < MAX_ENTRIES) map.set(key, value);
+    return value;
+  }
+}
+
+function valuesKey(o: IptBaseOption | IptExtOption): string {
+  let k = `${o.negation ?? ""}`;
+  for (const v of o.values) k += `\u0001${v.text}`;
+  return k;
+}
+
+export function baseKey(o: IptBaseOption): string | null {
+  // A host address (`-s 10.1.2.3/32`, kube-proxy's endpoint rules) rarely repeats.
+  if (o.values.length === 1 && o.values[0]?.text.endsWith("/32") === true) return null;
+  return `${o.flag}\u0000${valuesKey(o)}`;
+}
+
+export function moduleKey(m: IptMatchModule): string | null {
+  if (UNIQUE_MODULES.has(m.module)) return null;
+  let k = m.module;
+  for (const o of m.options) k += `\u0000${o.name}\u0000${valuesKey(o)}`;
+  return k;
+}
+
+/** For the targets iptables defines (jumps to chains are shared per chain by the table). */
+export function targetKey(t: IptTargetSpec): string | null {
+  if (UNIQUE_TARGETS.has(t.name)) return null;
+  let k = `${t.kind}\u0000${t.name}`;
+  for (const o of t.options) k += `\u0000${o.name}\u0000${valuesKey(o)}`;
+  return k;
+}

@@ -49,7 +49,7 @@ export function emptyIpamd(): IpamdInfo {
 export function readIpamdJson(lines: readonly SourceLine[], into: IpamdInfo): Diagnostic[] {
   const first = lines[0];
   if (!first) return [];
-  const text = lines.map((l) => l.text).join("\n");
+  const text = lines.map((l) => l.raw).join("\n");
   let doc: Json;
   try {
     doc = JSON.parse(text) as Json;
@@ -57,7 +57,7 @@ export function readIpamdJson(lines: readonly SourceLine[], into: IpamdInfo): Di
     const message = e instanceof Error ? e.message : String(e);
     const pos = /position (\d+)/.exec(message);
     const at = pos ? locate(lines, Number(pos[1])) : { line: first, column: 1 };
-    return [diagnostic({ file: at.line.file, line: at.line.line, column: at.column }, "error", `JSON: ${message}`, at.line.text)];
+    return [diagnostic({ file: at.line.file, line: at.line.line, column: at.column }, "error", `JSON: ${message}`, at.line.raw)];
   }
   const before = into.enis.length + into.pods.length + Object.keys(into.settings).length;
   readEnis(doc, into);
@@ -66,7 +66,7 @@ export function readIpamdJson(lines: readonly SourceLine[], into: IpamdInfo): Di
   // ipamd answers unknown paths with its list of commands; the log collector saves that as pods.json.
   if (isObject(doc) && "AvailableCommands" in doc) return [];
   if (into.enis.length + into.pods.length + Object.keys(into.settings).length === before) {
-    return [diagnostic({ file: first.file, line: first.line, column: 1 }, "warning", "JSON document is not one ipamd knows (/v1/enis, /v1/pods, /v1/networkutils-env-settings): ignored", first.text)];
+    return [diagnostic({ file: first.file, line: first.line, column: 1 }, "warning", "JSON document is not one ipamd knows (/v1/enis, /v1/pods, /v1/networkutils-env-settings): ignored", first.raw)];
   }
   return [];
 }
@@ -74,11 +74,11 @@ export function readIpamdJson(lines: readonly SourceLine[], into: IpamdInfo): Di
 function locate(lines: readonly SourceLine[], offset: number): { line: SourceLine; column: number } {
   let rest = offset;
   for (const line of lines) {
-    if (rest <= line.text.length) return { line, column: rest + 1 };
-    rest -= line.text.length + 1;
+    if (rest <= line.raw.length) return { line, column: rest + 1 };
+    rest -= line.raw.length + 1;
   }
   const last = lines[lines.length - 1] as SourceLine;
-  return { line: last, column: Math.max(1, last.text.length) };
+  return { line: last, column: Math.max(1, last.raw.length) };
 }
 
 /** `/v1/enis`: `{ TotalIPs, AssignedIPs, ENIs: { "eni-…": { ID, IsPrimary, DeviceNumber, AvailableIPv4Cidrs | IPv4Addresses } } }`, possibly per network card. */

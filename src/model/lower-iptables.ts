@@ -35,8 +35,9 @@ type CommandLine = ParsedIptLine & { node: Extract<IptLine, { type: "command" }>
 
 type Reporter = (at: SourceLine, column: number, severity: Severity, message: string) => void;
 
+/** A rule or chain written from the start of its line keeps the line itself as its origin (no copy per rule). */
 function originOf(at: SourceLine, column = 1): Origin {
-  return { file: at.file, line: at.line, column, raw: at.text };
+  return column === 1 ? at : { file: at.file, line: at.line, column, raw: at.raw };
 }
 
 function isTableName(name: string): name is TableName {
@@ -68,7 +69,7 @@ export function lowerIptables(listings: readonly IptablesListing[]): { rulesets:
   const diagnostics: Diagnostic[] = [];
   const rulesets = new Map<Family, Ruleset>();
   const report: Reporter = (at, column, severity, message) =>
-    diagnostics.push(diagnostic({ file: at.file, line: at.line, column }, severity, message, at.text));
+    diagnostics.push(diagnostic({ file: at.file, line: at.line, column }, severity, message, at.raw));
 
   for (const listing of listings) {
     let ruleset = rulesets.get(listing.family);
@@ -227,6 +228,7 @@ class TableBuilder {
   /** Jump and goto targets by chain, shared by every rule that jumps there. */
   private readonly jumps = new Map<string, Target>();
   private readonly gotos = new Map<string, Target>();
+  private readonly isChain = (name: string) => this.table.chains.has(name);
   /** Chains with -I rules, renumbered at the end. */
   private readonly inserted = new Set<Chain>();
 
@@ -354,28 +356,31 @@ class TableBuilder {
   }
 
   private lowerRule(cmd: CommandLine, chain: string, seq: number): Rule {
-    const ctx = this.context(cmd.source);
+    // Built on first need: most groups are already in the memo, and lowering them needs no context.
+    let context: LowerContext | null = null;
+    const ctx = () => (context ??= this.context(cmd.source));
     const memo = this.how.memo;
     const matches: Match[] = [];
     let target: Target | null = null;
     let pending: IptTargetSpec | null = null;
     let protocol: string | null = null;
-    const stray: IptExtOption[] = [];
+    let stray: IptExtOption[] | null = null;
     for (const item of cmd.node.spec.items) {
       switch (item.type) {
         case "base": {
-          matches.push(...memo.matchesOf(baseKey(item), () => {
-            const m = lowerBase(item, ctx);
+          append(matches, memo.matchesOf(baseKey(item), () => {
+            const m = lowerBase(item, ctx());
             return m ? [m] : [];
           }));
           if (item.flag === "-p" || item.flag === "--protocol") protocol = item.values[0]?.text ?? null;
           break;
         }
-        case "match":
-          matches.push(...memo.matchesOf(moduleKey(item), () => lowerMatchModule(item, ctx)));
+        case "match": {
+          append(matches, memo.matchesOf(moduleKey(item), () => lowerMatchModule(item, ctx())));
           break;
+        }
         case "ext":
-          stray.push(item);
+          (stray ??= []).push(item);
           break;
         case "target":
           if (target !== null || pending !== null) this.report(cmd.source, item.column, "error", "a rule can have only one target");
@@ -385,16 +390,16 @@ class TableBuilder {
             target = null;
           } else {
             pending = null;
-            target = this.target(item, cmd.source, (n) => this.table.chains.has(n));
+            target = this.target(item, cmd.source, this.isChain);
           }
           break;
       }
     }
-    if (stray.length > 0) {
+    if (stray !== null) {
       const module = implicitModule(protocol);
       const first = stray[0] as IptExtOption;
       if (module === null) this.report(cmd.source, first.column, "error", `--${first.name} needs a match module: expected -m MODULE (or -p tcp/udp) before it`);
-      else matches.push(...lowerMatchModule({ type: "match", flag: "-m", module, options: stray, column: first.column }, ctx));
+      else append(matches, lowerMatchModule({ type: "match", flag: "-m", module, options: stray, column: first.column }, ctx()));
     }
     const rule: Rule = {
       table: this.name,
@@ -408,6 +413,10 @@ class TableBuilder {
     if (pending !== null) this.unresolved.push({ rule, spec: pending, at: cmd.source, seq });
     return rule;
   }
+}
+
+function append<T>(to: T[], items: readonly T[]): void {
+  for (const item of items) to.push(item);
 }
 
 function lowerBase(opt: IptBaseOption, ctx: LowerContext): Match | null {
@@ -445,36 +454,46 @@ function lowerBase(opt: IptBaseOption, ctx: LowerContext): Match | null {
 
 /** iptables-restore refuses rulesets whose jumps form a loop; report each loop once, at the closing rule. */
 function checkLoops(table: Table, diagnostics: Diagnostic[]): void {
-  // Depth-first with an explicit stack: jump chains thousands deep must not overflow the call stack.
-  const state = new Map<string, "active" | "done">();
-  const path: string[] = [];
-  const stack: { chain: string; rules: readonly Rule[]; next: number }[] = [];
-  const enter = (chain: string, rules: readonly Rule[]) => {
-    state.set(chain, "active");
-    path.push(chain);
-    stack.push({ chain, rules, next: 0 });
-  };
-  for (const [root, chain] of table.chains) {
-    if (state.has(root)) continue;
-    enter(root, chain.rules);
-    while (stack.length > 0) {
-      const top = stack[stack.length - 1] as (typeof stack)[number];
-      if (top.next >= top.rules.length) {
-        stack.pop();
+  // Depth-first with an explicit stack (jump chains thousands deep must not overflow the call
+  // stack), over chain numbers: a big table has tens of thousands of chains.
+  const chains = [...table.chains.values()];
+  const number = new Map<string, number>();
+  chains.forEach((c, i) => number.set(c.name, i));
+  const NEW = 0;
+  const ACTIVE = 1;
+  const DONE = 2;
+  const state = new Uint8Array(chains.length);
+  /** The path from the root: chain numbers, and how far each chain's rules have been read. */
+  const path: number[] = [];
+  const next: number[] = [];
+  for (let root = 0; root < chains.length; root++) {
+    if (state[root] !== NEW) continue;
+    state[root] = ACTIVE;
+    path.push(root);
+    next.push(0);
+    while (path.length > 0) {
+      const top = path.length - 1;
+      const rules = (chains[path[top] as number] as Chain).rules;
+      const at = next[top] as number;
+      if (at >= rules.length) {
+        state[path[top] as number] = DONE;
         path.pop();
-        state.set(top.chain, "done");
+        next.pop();
         continue;
       }
-      const rule = top.rules[top.next++] as Rule;
+      next[top] = at + 1;
+      const rule = rules[at] as Rule;
       const t = rule.target;
       if (t === null || (t.type !== "jump" && t.type !== "goto")) continue;
-      const s = state.get(t.chain);
-      if (s === "active") {
-        const loop = [...path.slice(path.indexOf(t.chain)), t.chain].join(" → ");
+      const to = number.get(t.chain);
+      if (to === undefined) continue;
+      if (state[to] === ACTIVE) {
+        const loop = [...path.slice(path.indexOf(to)), to].map((n) => (chains[n] as Chain).name).join(" → ");
         diagnostics.push(diagnostic(rule.origin, "error", `rule loop in table ${table.name}: ${loop} (iptables-restore rejects loops)`, rule.origin.raw));
-      } else if (s === undefined) {
-        const next = table.chains.get(t.chain);
-        if (next) enter(t.chain, next.rules);
+      } else if (state[to] === NEW) {
+        state[to] = ACTIVE;
+        path.push(to);
+        next.push(0);
       }
     }
   }

@@ -6,13 +6,11 @@
  *
  * Only results lowered without a diagnostic are shared (the same text lowers to the same result,
  * so a later rule loses nothing), and keys are built only for groups that tend to repeat: not
- * comments, host addresses or NAT destinations, which are mostly one per rule.
+ * comments, host addresses or NAT destinations, which are mostly one per rule (keeping comments
+ * too made the peak memory of a 30k-service node larger, not smaller).
  */
 import type { IptBaseOption, IptExtOption, IptMatchModule, IptTargetSpec } from "../parse/iptables-syntax.js";
 import type { Match, Target } from "./netfilter.js";
-
-/** Distinct groups kept per listing: enough for any real node, and a bound on a hostile one. */
-const MAX_ENTRIES = 20_000;
 
 /** Groups with values in them that are mostly unique to one rule. */
 const UNIQUE_MODULES = new Set(["comment"]);
@@ -40,7 +38,8 @@ export class LoweringMemo {
     if (known !== undefined) return known;
     const before = this.reported();
     const value = lower();
-    if (value !== null && this.reported() === before && map.size < MAX_ENTRIES) map.set(key, value);
+    // No cap: entries are at most a few per rule, and the memo lives only while its listing is read.
+    if (value !== null && this.reported() === before) map.set(key, value);
     return value;
   }
 }

@@ -72,7 +72,7 @@ export function parseConntrackSection(lines: readonly SourceLine[]): { flows: Fl
       reply: tuple(rest),
       flags: node.items.flatMap((i) => (i.type === "flag" ? [i.flag] : [])),
       mark: pairs.find((p) => p.key === "mark") ?? null,
-      origin: { file: source.file, line: source.line, column: node.column, raw: source.text },
+      origin: { file: source.file, line: source.line, column: node.column, raw: source.raw },
     });
   }
   return { flows, diagnostics };

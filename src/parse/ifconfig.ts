@@ -25,7 +25,7 @@ export interface IfconfigInterface {
 
 const parser = grammar as unknown as PeggyParser<IfconfigLine>;
 
-const originOf = (l: SourceLine): Origin => ({ file: l.file, line: l.line, column: 1, raw: l.text });
+const originOf = (l: SourceLine): Origin => ({ file: l.file, line: l.line, column: 1, raw: l.raw });
 
 export function isIfconfigHeader(text: string): boolean {
   return /^[^\s:]+: flags=\d+<[A-Z_0-9,]*>\s+mtu \d+/.test(text) || /^\S+\s+Link encap:/.test(text);

@@ -23,22 +23,22 @@ export function parseIpAddrSection(lines: SourceLine[]): { interfaces: IpInterfa
   let block: LocatedContinuation[] | null = null;
   let orphanReported = false;
   for (const line of lines) {
-    if (line.text.trim() === "") continue;
+    if (line.raw.trim() === "") continue;
     const origin = lineOrigin(line);
-    if (/^\s/.test(line.text)) {
+    if (/^\s/.test(line.raw)) {
       const result = parseLine(parser, line, "ip addr", { startRule: "ContinuationLine" });
       if (!result.ok) diagnostics.push(result.diagnostic);
       else if (block !== null && isContinuation(result.value)) block.push({ line: result.value, origin });
       else if (!orphanReported) {
         // One report per run of orphan lines: a paste that starts mid-block is common.
-        diagnostics.push(diagnostic(origin, "warning", "ip addr: indented line without an interface header above it; ignored", line.text));
+        diagnostics.push(diagnostic(origin, "warning", "ip addr: indented line without an interface header above it; ignored", line.raw));
         orphanReported = true;
       }
       continue;
     }
     orphanReported = false;
     block = null;
-    if (HEADER_SHAPE.test(line.text)) {
+    if (HEADER_SHAPE.test(line.raw)) {
       const result = parseLine(parser, line, "ip addr", { startRule: "HeaderLine" });
       if (!result.ok || result.value.kind !== "header") {
         if (!result.ok) diagnostics.push(result.diagnostic);

@@ -22,14 +22,14 @@ export function parseIpRouteSection(
   // lines are skipped quietly rather than attached to the route before it.
   let current: IpRouteSyntax | "bad" | null = null;
   for (const line of lines) {
-    if (line.text.trim() === "") continue;
+    if (line.raw.trim() === "") continue;
     const origin = lineOrigin(line);
-    if (isIpRouteContinuation(line.text)) {
+    if (isIpRouteContinuation(line.raw)) {
       const result = parseLine(parser, line, "ip route nexthop", { startRule: "NexthopLine" });
       if (!result.ok) diagnostics.push(result.diagnostic);
       else if (current === "bad") continue;
       else if (current === null) {
-        diagnostics.push(diagnostic(origin, "error", "ip route: nexthop line without a route before it", line.text));
+        diagnostics.push(diagnostic(origin, "error", "ip route: nexthop line without a route before it", line.raw));
       } else if (result.value.kind === "nexthop") {
         current.nexthops.push({ type: "nexthop", options: result.value.options, origin });
       }

@@ -16,7 +16,7 @@ export function parseIpRuleSection(
   const rules: IpRuleSyntax[] = [];
   const diagnostics: Diagnostic[] = [];
   for (const line of lines) {
-    if (line.text.trim() === "") continue;
+    if (line.raw.trim() === "") continue;
     const result = parseLine(parser, line, "ip rule", { startRule: "RuleLine" });
     if (!result.ok) {
       diagnostics.push(result.diagnostic);

@@ -9,8 +9,8 @@ import type { SourceLine } from "./source.js";
 
 /** The origin of a whole line: its first non-blank column and its text. */
 export function lineOrigin(line: SourceLine): Origin {
-  const m = /\S/.exec(line.text);
-  return { file: line.file, line: line.line, column: m === null ? 1 : m.index + 1, raw: line.text };
+  const m = /\S/.exec(line.raw);
+  return { file: line.file, line: line.line, column: m === null ? 1 : m.index + 1, raw: line.raw };
 }
 
 /** A value as written, with its 1-based column in the line. */

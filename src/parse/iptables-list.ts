@@ -437,7 +437,7 @@ export function parseIptablesListSection(
 ): { listings: { tableHint: TableName | null; lines: ParsedIptLine[] }[]; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const at = (line: SourceLine) => (column: number, severity: Severity, message: string) =>
-    diagnostics.push(diagnostic({ file: line.file, line: line.line, column }, severity, message, line.text));
+    diagnostics.push(diagnostic({ file: line.file, line: line.line, column }, severity, message, line.raw));
   const listings: Listing[] = [];
   let current: Listing | null = null;
   let chain: string | null = null;
@@ -504,8 +504,8 @@ export function parseIptablesListSection(
     }
     current.rows++;
     const family = { v6: false };
-    const items = rowItems(row.value, source.text, family, at(source));
-    const column = source.text.length - source.text.trimStart().length + 1;
+    const items = rowItems(row.value, source.raw, family, at(source));
+    const column = source.raw.length - source.raw.trimStart().length + 1;
     current.rules.push({ source, node: command("A", chain, null, items, column) });
   }
 

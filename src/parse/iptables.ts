@@ -43,7 +43,7 @@ export function firstIptablesLine(lines: readonly SourceLine[]): IptLine | null 
 }
 
 function parseSourceLine(source: SourceLine, diagnostics: Diagnostic[] | null): IptLine | null {
-  const fast = parseCommonLine(source.text);
+  const fast = parseCommonLine(source.raw);
   if (fast !== null) return fast;
   const result = parseLine(parser, source, "iptables", { startRule: "Line" });
   if (result.ok) return result.value.type === "blank" ? null : result.value;
@@ -53,7 +53,7 @@ function parseSourceLine(source: SourceLine, diagnostics: Diagnostic[] | null): 
 
 /** Parses one line with the grammar alone (for tests, the printer's round trip, and checking the fast path). */
 export function parseIptablesLine(text: string): IptLine | null {
-  const result = parseLine(parser, { file: "-", line: 1, text }, "iptables", { startRule: "Line" });
+  const result = parseLine(parser, { file: "-", line: 1, column: 1, raw: text }, "iptables", { startRule: "Line" });
   return result.ok ? result.value : null;
 }
 

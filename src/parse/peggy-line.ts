@@ -28,7 +28,7 @@ export function parseLine<T>(
   options: { startRule?: string; offset?: number } = {},
 ): LineResult<T> {
   const offset = options.offset ?? 0;
-  const input = line.text.slice(offset);
+  const input = line.raw.slice(offset);
   try {
     const opts = options.startRule === undefined ? {} : { startRule: options.startRule };
     return { ok: true, value: parser.parse(input, opts) };
@@ -41,7 +41,7 @@ export function parseLine<T>(
         { file: line.file, line: line.line, column },
         "error",
         `${what}: ${e.message}`,
-        line.text,
+        line.raw,
       ),
     };
   }

@@ -174,7 +174,7 @@ export function splitSections(lines: readonly SourceLine[], defaultNode: string,
   let named = false;
 
   for (const line of lines) {
-    const text = line.text;
+    const text = line.raw;
     // The bulk of a big dump: `-A CHAIN …` inside an iptables section. No separator, fence,
     // heading or prompt pattern can match a line that starts so, and the iptables claim does:
     // the general path below would reach the same decision with half a dozen regexes.

@@ -16,7 +16,7 @@ function runAll(input: SourceLine[]): Diagnostic[] {
   const rules = parseIpRuleSection(input, null);
   const routes = parseIpRouteSection(input, null);
   const addrs = parseIpAddrSection(input);
-  for (const line of input) for (const f of Object.values(recognise)) f(line.text);
+  for (const line of input) for (const f of Object.values(recognise)) f(line.raw);
   return [
     ...rules.diagnostics, ...lowerIpRules(rules.rules).diagnostics,
     ...routes.diagnostics, ...lowerIpRoutes(routes.routes).diagnostics,
@@ -29,8 +29,8 @@ function expectInside(input: SourceLine[], diagnostics: Diagnostic[]): void {
     const line = input.find((l) => l.line === d.line);
     expect(line, d.message).toBeDefined();
     expect(d.column).toBeGreaterThanOrEqual(1);
-    expect(d.column).toBeLessThanOrEqual((line?.text.length ?? 0) + 1);
-    expect(d.excerpt).toBe(line?.text);
+    expect(d.column).toBeLessThanOrEqual((line?.raw.length ?? 0) + 1);
+    expect(d.excerpt).toBe(line?.raw);
   }
 }
 

@@ -204,7 +204,7 @@ describe("bad input", () => {
     expect(errors.map((d) => d.line)).toEqual([4, 5, 6, 7]);
     for (const d of errors) {
       expect(d.column).toBeGreaterThanOrEqual(1);
-      expect(d.column).toBeLessThanOrEqual((src[d.line - 1]?.text.length ?? 0) + 1);
+      expect(d.column).toBeLessThanOrEqual((src[d.line - 1]?.raw.length ?? 0) + 1);
     }
     const good = parseIptablesListSection(splitLines(listing.join("\n"), "good"), "nat");
     expect(r.listings[0]?.lines.length).toBe(good.listings[0]?.lines.length);

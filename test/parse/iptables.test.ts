@@ -74,7 +74,7 @@ describe("iptables line grammar", () => {
         const line = src[d.line - 1];
         expect(line).toBeDefined();
         expect(d.column).toBeGreaterThanOrEqual(1);
-        expect(d.column).toBeLessThanOrEqual((line?.text.length ?? 0) + 1);
+        expect(d.column).toBeLessThanOrEqual((line?.raw.length ?? 0) + 1);
       }
     }), { numRuns: 2000 });
   });

@@ -70,9 +70,9 @@ describe("iproute2 line recognisers", () => {
     };
     for (const [file, allowed] of Object.entries(expected)) {
       for (const line of sample(file)) {
-        const found = kinds(line.text);
-        expect(found, `${file}:${line.line} ${line.text}`).toHaveLength(1);
-        expect(allowed, `${file}:${line.line} ${line.text}`).toContain(found[0]);
+        const found = kinds(line.raw);
+        expect(found, `${file}:${line.line} ${line.raw}`).toHaveLength(1);
+        expect(allowed, `${file}:${line.line} ${line.raw}`).toContain(found[0]);
       }
     }
   });

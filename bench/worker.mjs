@@ -35,7 +35,7 @@ if (mode === "parse") {
   const { nodeFacts } = await load("eval/node-facts.js");
   const { evaluate } = await load("eval/evaluate.js");
   const { DEFAULT_LIMITS } = await load("eval/netfilter.js");
-  const { traceJson } = await load("explain/json.js");
+  const { traceJson, traceSummaryJson } = await load("explain/json.js");
   const { traceText } = await load("explain/text.js");
   const { packetFromFlags } = await load("cli/packet-options.js");
   const files = readdirSync(target).filter((f) => f.endsWith(".txt")).map((f) => ({ name: join(target, f), text: readFileSync(join(target, f), "utf8") }));
@@ -95,20 +95,21 @@ if (mode === "parse") {
   const tui = tuiRetrace
     ? time(tuiRetrace, fullCount, true)
     : time((p) => traceText(traceJson(evaluate(facts, p, DEFAULT_LIMITS), facts), { verbose: true }), fullCount);
-  // Batch in-process, as `trace --packets` does it per line (packet from JSON, evaluate, JSON line out).
-  const batch = (limits, n) => {
+  // Batch in-process, as `trace --packets` does it per line (packet from JSON, evaluate, JSON line
+  // out): `--full` lines are the whole trace, default lines the verdict summary without a path.
+  const batch = (limits, line, n) => {
     const t = performance.now();
     let bytes = 0;
     for (const p of all.slice(0, n)) {
       const flags = {};
       for (const k of ["src", "dst", "proto", "sport", "dport", "iif", "mark"]) if (p[k] !== undefined) flags[k] = String(p[k]);
-      bytes += JSON.stringify({ id: p.id, ...traceJson(evaluate(facts, packetFromFlags(flags, facts), limits), facts) }).length;
+      bytes += JSON.stringify({ id: p.id, ...line(evaluate(facts, packetFromFlags(flags, facts), limits), facts) }).length;
     }
     const s = ms(t) / 1000;
     return { packets: n, seconds: s, packetsPerSecond: n / s, bytesPerPacket: bytes / n };
   };
-  const batchFull = batch(DEFAULT_LIMITS, fullCount);
-  const batchBrief = batch(lean, count);
+  const batchFull = batch(DEFAULT_LIMITS, traceJson, fullCount);
+  const batchBrief = batch({ ...lean, recordSteps: false }, traceSummaryJson, count);
   // The verdict alone (what a lighter batch output would carry): packet from JSON + evaluate.
   const tv = performance.now();
   for (const p of all.slice(0, count)) {

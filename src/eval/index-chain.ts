@@ -91,6 +91,8 @@ function build(chain: Chain): ChainIndex | null {
 
 /** The chain's index (built on first use, rebuilt if its rules changed), or null when it has no long runs. */
 export function chainIndex(chain: Chain): ChainIndex | null {
+  // Most chains are short: no index, and no cache lookup for them.
+  if (chain.rules.length < MIN_BLOCK) return null;
   const cached = cache.get(chain);
   if (cached && cached.rules === chain.rules && cached.length === chain.rules.length) return cached.index;
   const index = build(chain);

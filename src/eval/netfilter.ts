@@ -3,8 +3,8 @@
  * their end back to the caller, the built-in chain's policy as the last word. Unknowable matches
  * fork the world; each fork carries the assumption it rests on.
  */
-import type { Match, Rule, Ruleset, TableName } from "../model/netfilter.js";
-import { chainIndex, keyMatchAt, nextCandidate } from "./index-chain.js";
+import type { Chain, Match, Rule, Ruleset, Table, TableName } from "../model/netfilter.js";
+import { chainIndex, keyMatchAt, nextCandidate, type ChainIndex } from "./index-chain.js";
 import { evaluateMatch, type MatchContext } from "./matches.js";
 import type { NodeFacts } from "./node-facts.js";
 import { applyTarget, hasNoEffect } from "./targets.js";
@@ -33,6 +33,14 @@ export const DEFAULT_LIMITS: Limits = { maxSteps: 200_000, maxWorlds: 256, maxDe
 interface Frame {
   chain: string;
   index: number;
+  /** The chain itself and its dispatch index, looked up once per call rather than per rule. */
+  at: Chain | undefined;
+  dispatch: ChainIndex | null;
+}
+
+function frameAt(table: Table, chain: string, index: number): Frame {
+  const at = table.chains.get(chain);
+  return { chain, index, at, dispatch: at === undefined ? null : chainIndex(at) };
 }
 
 interface Pending {
@@ -69,9 +77,10 @@ export function traverseTable(ctx: TraverseContext, tableName: TableName, hook: 
 
   const done: World[] = [];
   let truncated = false;
-  const queue: Pending[] = [{ world: start, frames: [{ chain: hook, index: 0 }] }];
+  const queue: Pending[] = [{ world: start, frames: [frameAt(table, hook, 0)] }];
   while (queue.length > 0) {
     const { world, frames } = queue.pop() as Pending;
+    const mctx: MatchContext = { world, hook, facts };
     for (;;) {
       if (++budget.steps > limits.maxSteps || frames.length > limits.maxDepth) {
         note(world, { type: "limit", what: "steps" });
@@ -80,7 +89,7 @@ export function traverseTable(ctx: TraverseContext, tableName: TableName, hook: 
         break;
       }
       const frame = frames[frames.length - 1] as Frame;
-      const chain = table.chains.get(frame.chain);
+      const chain = frame.at;
       const depth = frames.length - 1;
       const rule = chain?.rules[frame.index];
       if (!chain || rule === undefined) {
@@ -100,11 +109,10 @@ export function traverseTable(ctx: TraverseContext, tableName: TableName, hook: 
         break;
       }
       // A long run of rules keyed on destination address/port: go straight to the next candidate.
-      const index = chainIndex(chain);
+      const index = frame.dispatch;
       const next = index === null ? null : nextCandidate(index, frame.index, world);
       if (index !== null && next !== null && next > frame.index && budget.steps + (next - frame.index) <= limits.maxSteps) {
         if (limits.listSkipped !== false) {
-          const mctx: MatchContext = { world, hook, facts };
           for (let r = frame.index; r < next; r++) {
             const skipped = chain.rules[r] as Rule;
             note(world, { type: "rule", rule: skipped, outcome: missAt(failedAt(skipped, keyMatchAt(index, r), mctx)), depth });
@@ -115,9 +123,10 @@ export function traverseTable(ctx: TraverseContext, tableName: TableName, hook: 
         continue;
       }
       frame.index++;
-      const outcome = matchRule(ctx, rule, world, hook, queue, frames);
+      const outcome = matchRule(ctx, rule, mctx, queue, frames);
       if (outcome === "forked-out") truncated = true;
-      note(world, { type: "rule", rule, outcome: outcome === "forked-out" ? { matched: false, failedMatch: -1 } : outcome, depth });
+      // Guarded here, not only in note(): this is the hot path, and the step object is garbage unless recorded.
+      if (world.record) note(world, { type: "rule", rule, outcome: outcome === "forked-out" ? missAt(-1) : outcome, depth });
       if (outcome === "forked-out" || !outcome.matched || rule.target === null) continue;
 
       const { flow, effect } = applyTarget(rule.target, { world, hook, facts, rule });
@@ -126,7 +135,7 @@ export function traverseTable(ctx: TraverseContext, tableName: TableName, hook: 
       if (flow.type === "continue") continue;
       if (flow.type === "jump" || flow.type === "goto") {
         if (flow.type === "goto") frames.pop();
-        frames.push({ chain: flow.chain, index: 0 });
+        frames.push(frameAt(table, flow.chain, 0));
         continue;
       }
       if (flow.type === "return") {
@@ -136,7 +145,7 @@ export function traverseTable(ctx: TraverseContext, tableName: TableName, hook: 
           continue;
         }
         // RETURN in a built-in chain: its policy decides.
-        frames[0] = { chain: hook, index: Number.MAX_SAFE_INTEGER };
+        frames[0] = frameAt(table, hook, Number.MAX_SAFE_INTEGER);
         continue;
       }
       if (flow.type === "drop" || flow.type === "reject") {
@@ -150,12 +159,13 @@ export function traverseTable(ctx: TraverseContext, tableName: TableName, hook: 
   return { worlds: done, truncated };
 }
 
-const MISSES: RuleOutcome[] = [];
+const MISSES = new Map<number, RuleOutcome>();
+const MATCHED: RuleOutcome = { matched: true };
 
 /** The outcome "failed at match i" (shared: outcomes are read-only data). */
 function missAt(i: number): RuleOutcome {
-  let o = MISSES[i];
-  if (o === undefined) MISSES[i] = o = { matched: false, failedMatch: i };
+  let o = MISSES.get(i);
+  if (o === undefined) MISSES.set(i, (o = { matched: false, failedMatch: i }));
   return o;
 }
 
@@ -175,28 +185,27 @@ function failedAt(rule: Rule, keyAt: number, mctx: MatchContext): number {
 function matchRule(
   ctx: TraverseContext,
   rule: Rule,
-  world: World,
-  hook: Hook,
+  mctx: MatchContext,
   queue: Pending[],
   frames: Frame[],
 ): RuleOutcome | "forked-out" {
-  const { facts, limits, budget } = ctx;
-  const mctx: MatchContext = { world, hook, facts };
+  const { limits, budget } = ctx;
+  const world = mctx.world;
   for (let i = 0; i < rule.matches.length; i++) {
     const m = rule.matches[i];
     if (m === undefined) continue;
     const answer = evaluateMatch(m, mctx);
     if (answer === true) continue;
-    if (answer === false) return { matched: false, failedMatch: i };
+    if (answer === false) return missAt(i);
     // Unknowable, but the rule changes nothing either way: no need to fork.
-    if (hasNoEffect(rule.target)) return { matched: false, failedMatch: i };
+    if (hasNoEffect(rule.target)) return missAt(i);
     if ("opaque" in answer && m.type === "opaque") {
       // Own keys only: a module a dump names `constructor` is not an answer the user gave.
       const given = [m.what, m.module].map((k) => (Object.hasOwn(ctx.assume, k) ? ctx.assume[k] : undefined)).find((v) => v !== undefined) ?? null;
       if (given !== null) {
         world.assumptions.push({ type: "opaque", rule, match: m, matched: given, given: true });
         if (given) continue;
-        return { matched: false, failedMatch: i };
+        return missAt(i);
       }
     }
     const p = "random" in answer ? answer.random : 0.5;
@@ -222,8 +231,8 @@ function matchRule(
       other.assumptions.push({ type: "opaque", rule, match: what, matched: false, given: false });
       world.assumptions.push({ type: "opaque", rule, match: what, matched: true, given: false });
     }
-    note(other, { type: "rule", rule, outcome: { matched: false, failedMatch: i }, depth: frames.length - 1 });
+    note(other, { type: "rule", rule, outcome: missAt(i), depth: frames.length - 1 });
     queue.push({ world: other, frames: otherFrames });
   }
-  return { matched: true };
+  return MATCHED;
 }

@@ -25,7 +25,16 @@ export interface RuleLine {
 
 const TABLE_ORDER = (t: string) => (t === "main" ? -3 : t === "local" ? -2 : t === "default" ? -1 : Number(t) || 1e9);
 
-export function ruleSources(facts: NodeFacts): RuleSource[] {
+const SOURCES = new WeakMap<NodeFacts, readonly RuleSource[]>();
+
+/** Every chain, the ip rules and every route table of a node (once per node: a big one has 100k chains, and panes ask on every keystroke). */
+export function ruleSources(facts: NodeFacts): readonly RuleSource[] {
+  let sources = SOURCES.get(facts);
+  if (sources === undefined) SOURCES.set(facts, (sources = listSources(facts)));
+  return sources;
+}
+
+function listSources(facts: NodeFacts): RuleSource[] {
   const out: RuleSource[] = [];
   const node = facts.node;
   for (const rs of node.rulesets) {

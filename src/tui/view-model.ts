@@ -63,7 +63,7 @@ export function diagramLinesOf(state: TuiState): string[] {
   return diagramLines(terminalBoxes(state.trace.json, o.json), Math.max(20, state.columns - 2));
 }
 
-export function ruleSourcesOf(state: TuiState): RuleSource[] {
+export function ruleSourcesOf(state: TuiState): readonly RuleSource[] {
   return state.facts ? ruleSources(state.facts) : [];
 }
 

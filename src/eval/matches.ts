@@ -64,10 +64,11 @@ const HANDLERS: Handlers = {
   mark: (m, { world }) => neg(m, ((world.mark & m.mask) >>> 0) === m.value),
   connmark: (m, { world }) => neg(m, ((world.ctmark & m.mask) >>> 0) === m.value),
   ctstate: (m, { world }) => {
-    const states = new Set<string>([world.tracked ? world.ctstate : "UNTRACKED"]);
-    if (world.snat) states.add("SNAT");
-    if (world.dnat) states.add("DNAT");
-    return neg(m, m.states.some((s) => states.has(s)));
+    // The connection's state, plus SNAT/DNAT once translated (no Set: this runs on most packets).
+    const state = world.tracked ? world.ctstate : "UNTRACKED";
+    const snat = Boolean(world.snat);
+    const dnat = Boolean(world.dnat);
+    return neg(m, m.states.some((s) => s === state || (s === "SNAT" && snat) || (s === "DNAT" && dnat)));
   },
   ctorig: (m, { world }) => neg(m, world.tracked && prefixContains(m.prefix, m.which === "src" ? world.origSrc : world.origDst)),
   ctorigport: (m, { world }) => neg(m, world.tracked && inRange(m.which === "src" ? world.origSport : world.origDport, m.range)),

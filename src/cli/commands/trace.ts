@@ -126,7 +126,8 @@ function tracePacketList(io: Io, facts: NodeFacts[], path: string, format: Forma
       else io.stderr(`${path}:${i + 1}: ${error}\n`);
       return;
     }
-    if (format === "json") for (const r of results) emit(`${JSON.stringify({ id, ...r })}\n`);
+    // `{"id":…,` then the result's own fields: the same line as stringifying {id, ...r}, without copying r.
+    if (format === "json") for (const r of results) emit(`{"id":${JSON.stringify(id) ?? "null"},${JSON.stringify(r).slice(1)}\n`);
     else emit(`# ${String(id)}\n${render(results as TraceJson[], format, false)}\n`);
   });
   if (out.length > 0) io.stdout(out.join(""));

@@ -11,7 +11,7 @@ import { implicitModule, lowerMatchModule, type LowerContext } from "./iptables-
 import { isKnownTarget, lowerTarget } from "./iptables-targets.js";
 import { parseFamilyPrefix, parseProtocol } from "./iptables-values.js";
 import {
-  BUILTIN_CHAINS, TABLES, type Chain, type Match, type Rule, type Ruleset, type Table, type TableName, type Target,
+  BUILTIN_CHAINS, keepRuleSpec, TABLES, type Chain, type Match, type Rule, type Ruleset, type Table, type TableName, type Target,
 } from "./netfilter.js";
 import { baseKey, LoweringMemo, moduleKey, targetKey } from "./lowering-memo.js";
 import type { Origin } from "./origin.js";
@@ -407,9 +407,9 @@ class TableBuilder {
       position: 0,
       matches: matches.slice(),
       target,
-      spec: this.how.reparsable ? null : cmd.node.spec,
       origin: originOf(cmd.source, cmd.node.column),
     };
+    if (!this.how.reparsable) keepRuleSpec(rule, cmd.node.spec);
     if (pending !== null) this.unresolved.push({ rule, spec: pending, at: cmd.source, seq });
     return rule;
   }

@@ -105,11 +105,7 @@ export interface Rule {
   position: number;
   matches: Match[];
   target: Target | null;
-  /**
-   * The rule as parsed, to print it exactly (`iptables -S` form); null when it is read again from
-   * `origin.raw` on demand (`ruleSpec`), which keeps big dumps small in memory.
-   */
-  spec: IptRuleSpec | null;
+  /** Where it was written; its exact syntax is `ruleSpec(rule)`. */
   origin: Origin;
 }
 
@@ -139,16 +135,25 @@ export interface Ruleset {
   tables: Map<TableName, Table>;
 }
 
-const REREAD = new WeakMap<Rule, IptRuleSpec>();
+/**
+ * Rule syntax, by rule: kept by lowering for rules whose line does not read back as the rule (an
+ * `iptables -L` row), and filled in on demand for the others, read again from `origin.raw` — a big
+ * dump's model does not carry 100k syntax trees.
+ */
+const SPECS = new WeakMap<Rule, IptRuleSpec>();
 
-/** A rule's syntax, read again from its source line when the model did not keep it. */
+/** Keeps the syntax of a rule whose source line is not in iptables syntax. */
+export function keepRuleSpec(rule: Rule, spec: IptRuleSpec): void {
+  SPECS.set(rule, spec);
+}
+
+/** A rule's syntax, as written (for printing it exactly, `iptables -S` form). */
 export function ruleSpec(rule: Rule): IptRuleSpec {
-  if (rule.spec !== null) return rule.spec;
-  let spec = REREAD.get(rule);
+  let spec = SPECS.get(rule);
   if (spec === undefined) {
     const node = parseIptablesLine(rule.origin.raw);
     spec = node?.type === "command" ? node.spec : { items: [] };
-    REREAD.set(rule, spec);
+    SPECS.set(rule, spec);
   }
   return spec;
 }

@@ -115,7 +115,12 @@ export function maskOf(family: Family, len: number): bigint {
 }
 
 export function prefixContains(prefix: Prefix, addr: IpAddr): boolean {
-  return prefix.family === addr.family && (addr.value & maskOf(prefix.family, prefix.len)) === prefix.value;
+  if (prefix.family !== addr.family) return false;
+  // Host prefixes and the default route need no mask: no bigint is made (this runs for every ip rule,
+  // route and -s/-d match a trace tests).
+  if (prefix.len === WIDTH[prefix.family]) return addr.value === prefix.value;
+  if (prefix.len === 0) return prefix.value === 0n;
+  return (addr.value & maskOf(prefix.family, prefix.len)) === prefix.value;
 }
 
 /** True when every address of `inner` is inside `outer`. */

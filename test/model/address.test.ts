@@ -1,0 +1,28 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { maskOf, parsePrefix, prefixContains, type Family, type IpAddr, type Prefix } from "../../src/model/address.js";
+
+const WIDTH = { 4: 32, 6: 128 } as const;
+const addrOf = (family: Family) => fc.bigInt({ min: 0n, max: (1n << BigInt(WIDTH[family])) - 1n }).map((value): IpAddr => ({ family, value }));
+const prefixOf = (family: Family) =>
+  fc.tuple(addrOf(family), fc.oneof(fc.constantFrom(0, WIDTH[family]), fc.integer({ min: 0, max: WIDTH[family] })))
+    .map(([a, len]): Prefix => ({ family, value: a.value & maskOf(family, len), len }));
+
+describe("prefixContains", () => {
+  it("agrees with the mask definition for every length, the host and default prefixes included", () => {
+    for (const family of [4, 6] as const) {
+      fc.assert(fc.property(prefixOf(family), addrOf(family), fc.boolean(), (p, a, inside) => {
+        // Half the cases pick an address inside the prefix, so both answers are exercised.
+        const addr = inside ? { family, value: p.value | (a.value & ~maskOf(family, p.len) & maskOf(family, WIDTH[family])) } : a;
+        expect(prefixContains(p, addr)).toBe((addr.value & maskOf(family, p.len)) === p.value);
+      }), { seed: 7, numRuns: 3000 });
+    }
+  });
+
+  it("never matches across families", () => {
+    const v4 = parsePrefix("0.0.0.0/0") as Prefix;
+    expect(prefixContains(v4, { family: 6, value: 0n })).toBe(false);
+    expect(prefixContains(parsePrefix("10.0.0.1") as Prefix, { family: 4, value: 0x0a000001n })).toBe(true);
+    expect(prefixContains(parsePrefix("10.0.0.1") as Prefix, { family: 4, value: 0x0a000002n })).toBe(false);
+  });
+});

@@ -1,7 +1,8 @@
 // podpath benchmarks (`npm run bench`, after the build): generated kube-proxy + VPC CNI nodes at 1k,
 // 10k and 30k services, measured side by side with the real iptables-restore --test (legacy and nft,
 // each in a throwaway network namespace of our own) and `cat FILE > /dev/null` as the floor.
-// Prints a table, writes bench/results.json and the table into bench/README.md. Never a test.
+// Prints a table, writes bench/results.json and the table into bench/README.md and the README's
+// Performance section. Never a test.
 //
 //   node bench/run.mjs [--sizes 1000,10000] [--quick]
 import { spawnSync } from "node:child_process";
@@ -224,11 +225,11 @@ const machineLine = `${machine.nproc} × ${machine.cpu}, Node ${machine.node}, l
 console.log(`\n${machineLine}\n${validation}\n${fastCheck.stdout.trim()}\n\n${table}\n\n${growthTable}\n\n${targetText}`);
 writeFileSync(join(here, "results.json"), `${JSON.stringify({ machine, validation, fastPathCheck: fastCheck.stdout.trim(), totalSeconds: totalS, results, targets }, null, 2)}\n`);
 
-const readmePath = join(here, "README.md");
-const readme = existsSync(readmePath) ? readFileSync(readmePath, "utf8") : "";
+// The table goes into bench/README.md and the project README (between their results markers).
 const marker = "<!-- results -->";
 const block = `${marker}\nMachine: ${machineLine}.\n\n${validation}. ${fastCheck.stdout.trim()}.\n\n${table}\n\n${growthTable}\n\nTargets:\n\n${targetText}\n${marker}`;
-const updated = readme.includes(marker)
-  ? readme.replace(new RegExp(`${marker}[\\s\\S]*${marker}`), block)
-  : `${readme}\n${block}\n`;
-writeFileSync(readmePath, updated);
+for (const readmePath of [join(here, "README.md"), join(root, "README.md")]) {
+  const readme = existsSync(readmePath) ? readFileSync(readmePath, "utf8") : "";
+  if (!readme.includes(marker)) continue;
+  writeFileSync(readmePath, readme.replace(new RegExp(`${marker}[\\s\\S]*${marker}`), block));
+}

@@ -10,6 +10,7 @@
  * too made the peak memory of a 30k-service node larger, not smaller).
  */
 import type { IptBaseOption, IptExtOption, IptMatchModule, IptTargetSpec } from "../parse/iptables-syntax.js";
+import { isKnownTarget } from "./iptables-targets.js";
 import type { Match, Target } from "./netfilter.js";
 
 /** Groups with values in them that are mostly unique to one rule. */
@@ -63,9 +64,12 @@ export function moduleKey(m: IptMatchModule): string | null {
   return k;
 }
 
-/** For the targets iptables defines (jumps to chains are shared per chain by the table). */
+/**
+ * For the targets iptables defines only: what any other name lowers to depends on the chains of its
+ * table (jumps to chains are shared per chain by the table itself).
+ */
 export function targetKey(t: IptTargetSpec): string | null {
-  if (UNIQUE_TARGETS.has(t.name)) return null;
+  if (!isKnownTarget(t.name) || UNIQUE_TARGETS.has(t.name)) return null;
   let k = `${t.kind}\u0000${t.name}`;
   for (const o of t.options) k += `\u0000${o.name}\u0000${valuesKey(o)}`;
   return k;

@@ -170,3 +170,21 @@ describe("groups a dump repeats are lowered once", () => {
     expect(errors.map((e) => [e.line, e.message])).toEqual([[9, "--dport: port 70000 is out of range (0-65535)"], [10, "--dport: port 70000 is out of range (0-65535)"]]);
   });
 });
+
+describe("what a jump resolves to depends on its own table", () => {
+  it("reports a jump to a chain that exists only in another table of the same dump", () => {
+    const text = [
+      "*nat", ":PREROUTING ACCEPT [0:0]", ":INPUT ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]", ":POSTROUTING ACCEPT [0:0]",
+      "-A GHOST -j RETURN", "-A PREROUTING -j GHOST", "COMMIT",
+      "*filter", ":INPUT ACCEPT [0:0]", ":FORWARD ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]",
+      "-A INPUT -j GHOST", "COMMIT", "",
+    ].join("\n");
+    const { b, errors } = lower(text);
+    const filter = b.nodes[0]?.rulesets[0]?.tables.get("filter");
+    expect(filter?.chains.get("INPUT")?.rules[0]?.target).toEqual({ type: "unknown", name: "GHOST" });
+    expect(errors.map((e) => [e.line, e.message])).toEqual([
+      [6, "-A to undeclared chain GHOST: expected a :GHOST - [0:0] line before it"],
+      [13, 'jump to undefined chain "GHOST" (no chain of that name in this table, and no iptables target)'],
+    ]);
+  });
+});

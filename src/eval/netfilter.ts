@@ -201,7 +201,8 @@ function matchRule(
     if (hasNoEffect(rule.target)) return missAt(i);
     if ("opaque" in answer && m.type === "opaque") {
       // Own keys only: a module a dump names `constructor` is not an answer the user gave.
-      const given = [m.what, m.module].map((k) => (Object.hasOwn(ctx.assume, k) ? ctx.assume[k] : undefined)).find((v) => v !== undefined) ?? null;
+      const told = (k: string) => (Object.hasOwn(ctx.assume, k) ? ctx.assume[k] : undefined);
+      const given = told(m.what) ?? told(m.module) ?? null;
       if (given !== null) {
         world.assumptions.push({ type: "opaque", rule, match: m, matched: given, given: true });
         if (given) continue;

@@ -201,7 +201,7 @@ function lowerListingS(
   }
 }
 
-/** A rule whose chain, or whose jump, is named before it is declared (iptables-save never does that). */
+/** A rule for a chain not declared yet (iptables-save never writes one). */
 interface Early {
   rule: Rule;
   at: SourceLine;
@@ -214,9 +214,9 @@ interface Early {
 
 /**
  * One table, filled in command order: declarations, then rules as they come. A rule's matches and
- * target are lowered at once (they need only the line); naming a chain or a jump before its
- * declaration waits for the end of the table, where it is accepted or reported, as iptables-restore
- * would judge the whole table.
+ * target are lowered at once (they need only the line); a rule for a chain, or a jump to a name, not
+ * declared yet waits for the end of the table, where it is accepted (the chain was declared later)
+ * or reported.
  */
 class TableBuilder {
   readonly table: Table;
@@ -375,10 +375,9 @@ class TableBuilder {
           if (item.flag === "-p" || item.flag === "--protocol") protocol = item.values[0]?.text ?? null;
           break;
         }
-        case "match": {
+        case "match":
           append(matches, memo.matchesOf(moduleKey(item), () => lowerMatchModule(item, ctx())));
           break;
-        }
         case "ext":
           (stray ??= []).push(item);
           break;

@@ -2,7 +2,7 @@
  * Addresses and prefixes in the compact numeric form the evaluator works on. ip-num validates and
  * parses text at the boundary; after that, matching is bigint arithmetic.
  */
-import { IPv4, IPv6, Validator } from "ip-num";
+import { IPv4, IPv6, Validator } from "./ip-num.js";
 
 export type Family = 4 | 6;
 

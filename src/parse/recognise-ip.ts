@@ -3,7 +3,7 @@
  * look at a line's shape only (keywords and address shapes), are pure, and never throw. Each is
  * written so that it rejects the other iproute2 formats and iptables' `-S`, `-save` and `-L` lines.
  */
-import { Validator } from "ip-num";
+import { Validator } from "../model/ip-num.js";
 
 const ROUTE_TYPES = new Set([
   "unicast", "local", "broadcast", "multicast", "blackhole", "unreachable", "prohibit", "throw", "anycast", "nat",

@@ -121,7 +121,7 @@ function runRoute(facts: NodeFacts, world: World, reroute: boolean, path: PathKi
     dport: world.dport,
     tos: 0,
     uid: 0,
-  });
+  }, world.record);
   return decisions.map(({ decision, share }, i) => {
     const w = decisions.length > 1 && i > 0 ? fork(world) : world;
     if (decisions.length > 1 && decision.type === "unicast") {

@@ -24,7 +24,10 @@ export interface Limits {
    * where the verdict matters: verdicts, outcomes and explanations are the same either way.
    */
   listSkipped?: boolean;
-  /** Record the path at all (default true); false keeps only the outcomes, for verdict-only batches. */
+  /**
+   * Record the path at all (default true); false keeps only the outcomes, for verdict-only batches
+   * (route decisions then do not list the ip rules checked either).
+   */
   recordSteps?: boolean;
 }
 
@@ -67,11 +70,15 @@ export interface TraverseContext {
   budget: { worlds: number; steps: number };
 }
 
-/** Runs `hook` of `table`; returns the worlds after it (verdict set for those it dropped or rejected). */
+/**
+ * Runs `hook` of `table`; returns the worlds after it (verdict set for those it dropped or rejected).
+ * This is the hot loop of a trace: its note() calls check `world.record` first, so that no step
+ * object is built for a verdict-only trace.
+ */
 export function traverseTable(ctx: TraverseContext, tableName: TableName, hook: Hook, start: World): TraverseResult {
   const { facts, ruleset, limits, budget } = ctx;
   const table = ruleset?.tables.get(tableName);
-  note(start, { type: "hook", hook, table: tableName, present: table !== undefined });
+  if (start.record) note(start, { type: "hook", hook, table: tableName, present: table !== undefined });
   const chain0 = table?.chains.get(hook);
   if (!table || !chain0) return { worlds: [start], truncated: false };
 
@@ -83,7 +90,7 @@ export function traverseTable(ctx: TraverseContext, tableName: TableName, hook: 
     const mctx: MatchContext = { world, hook, facts };
     for (;;) {
       if (++budget.steps > limits.maxSteps || frames.length > limits.maxDepth) {
-        note(world, { type: "limit", what: "steps" });
+        if (world.record) note(world, { type: "limit", what: "steps" });
         truncated = true;
         done.push(world);
         break;
@@ -95,12 +102,12 @@ export function traverseTable(ctx: TraverseContext, tableName: TableName, hook: 
       if (!chain || rule === undefined) {
         // End of chain: a user chain returns to its caller; a built-in one applies its policy.
         if (frames.length > 1 && chain && !chain.builtin) {
-          note(world, { type: "return", chain: frame.chain, table: tableName, fellOff: true, depth });
+          if (world.record) note(world, { type: "return", chain: frame.chain, table: tableName, fellOff: true, depth });
           frames.pop();
           continue;
         }
         const policy = table.chains.get(hook)?.policy ?? "ACCEPT";
-        note(world, { type: "policy", table: tableName, chain: hook, policy, depth: 0 });
+        if (world.record) note(world, { type: "policy", table: tableName, chain: hook, policy, depth: 0 });
         if (policy === "DROP") {
           world.verdict = "dropped";
           world.decidedBy = { policy: "DROP", table: tableName, chain: hook };
@@ -125,13 +132,12 @@ export function traverseTable(ctx: TraverseContext, tableName: TableName, hook: 
       frame.index++;
       const outcome = matchRule(ctx, rule, mctx, queue, frames);
       if (outcome === "forked-out") truncated = true;
-      // Guarded here, not only in note(): this is the hot path, and the step object is garbage unless recorded.
       if (world.record) note(world, { type: "rule", rule, outcome: outcome === "forked-out" ? missAt(-1) : outcome, depth });
       if (outcome === "forked-out" || !outcome.matched || rule.target === null) continue;
 
       const { flow, effect } = applyTarget(rule.target, { world, hook, facts, rule });
       if (effect.type === "mark" || effect.type === "packet-mark-restored" || effect.type === "dnat") world.rerouteNeeded = true;
-      note(world, { type: "target", rule, target: rule.target, effect, depth });
+      if (world.record) note(world, { type: "target", rule, target: rule.target, effect, depth });
       if (flow.type === "continue") continue;
       if (flow.type === "jump" || flow.type === "goto") {
         if (flow.type === "goto") frames.pop();
@@ -140,7 +146,7 @@ export function traverseTable(ctx: TraverseContext, tableName: TableName, hook: 
       }
       if (flow.type === "return") {
         if (frames.length > 1) {
-          note(world, { type: "return", chain: frame.chain, table: tableName, fellOff: false, depth });
+          if (world.record) note(world, { type: "return", chain: frame.chain, table: tableName, fellOff: false, depth });
           frames.pop();
           continue;
         }

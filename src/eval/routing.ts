@@ -49,10 +49,17 @@ export function lookupTable(routes: readonly Route[], flow: Flow): Route | null 
   return best;
 }
 
-/** Resolves a flow to a decision; multipath routes return one decision per nexthop with its share. */
-export function routeFlow(facts: NodeFacts, flow: Flow): { decision: RouteDecision; share: number }[] {
+/**
+ * Resolves a flow to a decision; multipath routes return one decision per nexthop with its share.
+ * The decision lists the ip rules checked on the way, unless `listChecks` is false (verdict-only
+ * batches: a node has an ip rule or two per pod, and the list would be garbage at once).
+ */
+export function routeFlow(facts: NodeFacts, flow: Flow, listChecks = true): { decision: RouteDecision; share: number }[] {
   const rules = facts.rules(flow.dst.family);
   const checked: RuleCheck[] = [];
+  const check = (c: RuleCheck) => {
+    if (listChecks) checked.push(c);
+  };
   let i = 0;
   let hops = 0;
   while (i < rules.length && hops++ < 10_000) {
@@ -60,18 +67,18 @@ export function routeFlow(facts: NodeFacts, flow: Flow): { decision: RouteDecisi
     const failed = failedSelector(rule, flow);
     const applies = rule.not ? failed !== null : failed === null;
     if (!applies) {
-      checked.push({ rule, applied: false, result: null, failed: rule.not ? "not" : failed });
+      check({ rule, applied: false, result: null, failed: rule.not ? "not" : failed });
       i++;
       continue;
     }
     const action = rule.action;
     switch (action.type) {
       case "nop":
-        checked.push({ rule, applied: true, result: "nop", failed: null });
+        check({ rule, applied: true, result: "nop", failed: null });
         i++;
         continue;
       case "goto": {
-        checked.push({ rule, applied: true, result: "goto", failed: null });
+        check({ rule, applied: true, result: "goto", failed: null });
         const next = rules.findIndex((r) => r.priority >= action.priority);
         // A goto must go forward; the kernel refuses loops when rules are added.
         i = next > i ? next : rules.length;
@@ -80,26 +87,26 @@ export function routeFlow(facts: NodeFacts, flow: Flow): { decision: RouteDecisi
       case "blackhole":
       case "unreachable":
       case "prohibit":
-        checked.push({ rule, applied: true, result: "action", failed: null });
+        check({ rule, applied: true, result: "action", failed: null });
         return [{ decision: { type: action.type, rule, table: null, route: null, checked: [...checked] }, share: 1 }];
       case "lookup": {
         const route = lookupTable(facts.routes(action.table, flow.dst.family), flow);
         if (route === null) {
-          checked.push({ rule, applied: true, result: "no-route", failed: null });
+          check({ rule, applied: true, result: "no-route", failed: null });
           i++;
           continue;
         }
         if (route.type === "throw") {
-          checked.push({ rule, applied: true, result: "throw", failed: null });
+          check({ rule, applied: true, result: "throw", failed: null });
           i++;
           continue;
         }
         if (rule.suppressPrefixlength !== null && route.dst.len <= rule.suppressPrefixlength) {
-          checked.push({ rule, applied: true, result: "suppressed", failed: null });
+          check({ rule, applied: true, result: "suppressed", failed: null });
           i++;
           continue;
         }
-        checked.push({ rule, applied: true, result: "route", failed: null });
+        check({ rule, applied: true, result: "route", failed: null });
         return decide(rule, action.table, route, [...checked]);
       }
     }

@@ -4,7 +4,8 @@ import { parse as parseYaml } from "yaml";
 import { compareTrace, validateExpectations } from "../../src/check/expectations.js";
 import { evaluate } from "../../src/eval/evaluate.js";
 import { nodeFacts } from "../../src/eval/node-facts.js";
-import { traceJson } from "../../src/explain/json.js";
+import { traceJson, traceSummaryJson } from "../../src/explain/json.js";
+import { DEFAULT_LIMITS } from "../../src/eval/netfilter.js";
 import { traceText } from "../../src/explain/text.js";
 import { packetFromFlags } from "../../src/cli/packet-options.js";
 import { FIXTURES, fixtureDirs, runCli } from "../helpers.js";
@@ -33,6 +34,17 @@ for (const dir of fixtureDirs()) {
         expect(mismatches, `${JSON.stringify(mismatches)}\n\n${traceText(trace)}`).toEqual([]);
       });
     }
+
+    it("gives the same verdict lines when the path is not recorded (trace --packets --json)", () => {
+      const lean = { ...DEFAULT_LIMITS, listSkipped: false, recordSteps: false };
+      for (const exp of spec.expect) {
+        const packet = packetFromFlags(exp.packet, facts);
+        const full = traceSummaryJson(evaluate(facts, packet), facts);
+        const verdictOnly = evaluate(facts, packet, lean);
+        expect(verdictOnly.outcomes.every((o) => o.steps.length === 0 && (o.route?.checked.length ?? 0) === 0), exp.name).toBe(true);
+        expect(traceSummaryJson(verdictOnly, facts), exp.name).toEqual(full);
+      }
+    });
   });
 }
 

@@ -5,7 +5,7 @@
  */
 import { diagnostic, type Diagnostic, type Severity } from "../diagnostics.js";
 import type { ParsedIptLine } from "../parse/iptables.js";
-import type { IptBaseOption, IptExtOption, IptLine, IptTargetSpec } from "../parse/iptables-syntax.js";
+import type { IptBaseOption, IptExtOption, IptLine, IptMatchModule, IptTargetSpec } from "../parse/iptables-syntax.js";
 import type { Family } from "./address.js";
 import { implicitModule, lowerMatchModule, type LowerContext } from "./iptables-matches.js";
 import { isKnownTarget, lowerTarget } from "./iptables-targets.js";
@@ -229,6 +229,8 @@ class TableBuilder {
   private readonly jumps = new Map<string, Target>();
   private readonly gotos = new Map<string, Target>();
   private readonly isChain = (name: string) => this.table.chains.has(name);
+  /** The chain of the previous rule: a dump lists a chain's rules together, so most rules need no lookup. */
+  private lastChain: Chain | undefined = undefined;
   /** Chains with -I rules, renumbered at the end. */
   private readonly inserted = new Set<Chain>();
 
@@ -285,7 +287,9 @@ class TableBuilder {
       return;
     }
     if (node.chain === null) return;
-    const chain = this.table.chains.get(node.chain);
+    const last = this.lastChain;
+    const chain = last !== undefined && last.name === node.chain ? last : this.table.chains.get(node.chain);
+    this.lastChain = chain;
     const seq = this.seq++;
     const rule = this.lowerRule(cmd, chain?.name ?? node.chain, seq);
     const insertAt = node.command === "I" ? node.number ?? 1 : null;
@@ -315,7 +319,8 @@ class TableBuilder {
     // jump to it resolves only after that rule, as when the table is read in order.
     const isChain = (name: string, seq: number) => table.chains.has(name) || (early.get(name)?.[0]?.seq ?? Infinity) < seq;
     for (const { rule, spec, at, seq } of this.unresolved) {
-      rule.target = this.target(spec, at, (n) => isChain(n, seq));
+      this.lowering(at);
+      rule.target = this.target(spec, isKnownTarget(spec.name), (n) => isChain(n, seq));
     }
     for (const [chainName, waiting] of early) {
       const first = waiting[0] as Early;
@@ -333,8 +338,9 @@ class TableBuilder {
     return table;
   }
 
-  private target(spec: IptTargetSpec, at: SourceLine, isChain: (name: string) => boolean): Target | null {
-    if (!isKnownTarget(spec.name)) {
+  /** `known`: the name is a target iptables defines (else a jump to a chain, or an error). */
+  private target(spec: IptTargetSpec, known: boolean, isChain: (name: string) => boolean): Target | null {
+    if (!known) {
       // A jump to a chain: one target object per chain and kind, holding the declared name
       // (one string per chain, so Map lookups by it compare pointers).
       const chain = this.table.chains.get(spec.name);
@@ -348,19 +354,41 @@ class TableBuilder {
         return target;
       }
     }
-    return this.how.memo.targetOf(targetKey(spec), () => lowerTarget(spec, this.context(at), isChain));
+    this.resolving = isChain;
+    return this.how.memo.targetOf(known ? targetKey(spec) : null, spec, this.lowerTargetSpec);
   }
 
-  private context(at: SourceLine): LowerContext {
-    return { family: this.how.family, report: (column, severity, message) => this.report(at, column, severity, message) };
+  /** The line being lowered, for diagnostics; its context is made on first need (memo hits need none). */
+  private line: SourceLine | null = null;
+  private lineContext: LowerContext | null = null;
+  /** Which names are chains, for the target being lowered (a jump judged at the table's end sees only the chains before it). */
+  private resolving: (name: string) => boolean = this.isChain;
+
+  private lowering(at: SourceLine): void {
+    this.line = at;
+    this.lineContext = null;
   }
+
+  private context(): LowerContext {
+    const at = this.line as SourceLine;
+    return (this.lineContext ??= { family: this.how.family, report: (column, severity, message) => this.report(at, column, severity, message) });
+  }
+
+  // Made once, not per rule: the memo calls them only for groups it has not lowered before.
+  private readonly lowerBaseOption = (item: IptBaseOption): Match[] => {
+    const m = lowerBase(item, this.context());
+    return m ? [m] : [];
+  };
+  private readonly lowerModule = (item: IptMatchModule): Match[] => lowerMatchModule(item, this.context());
+  private readonly lowerTargetSpec = (spec: IptTargetSpec): Target | null => lowerTarget(spec, this.context(), this.resolving);
+  /** The matches of the rule being lowered; each rule gets an exact-size copy. */
+  private readonly matches: Match[] = [];
 
   private lowerRule(cmd: CommandLine, chain: string, seq: number): Rule {
-    // Built on first need: most groups are already in the memo, and lowering them needs no context.
-    let context: LowerContext | null = null;
-    const ctx = () => (context ??= this.context(cmd.source));
+    this.lowering(cmd.source);
     const memo = this.how.memo;
-    const matches: Match[] = [];
+    const matches = this.matches;
+    let count = 0;
     let target: Target | null = null;
     let pending: IptTargetSpec | null = null;
     let protocol: string | null = null;
@@ -368,43 +396,42 @@ class TableBuilder {
     for (const item of cmd.node.spec.items) {
       switch (item.type) {
         case "base": {
-          append(matches, memo.matchesOf(baseKey(item), () => {
-            const m = lowerBase(item, ctx());
-            return m ? [m] : [];
-          }));
+          for (const m of memo.matchesOf(baseKey(item), item, this.lowerBaseOption)) matches[count++] = m;
           if (item.flag === "-p" || item.flag === "--protocol") protocol = item.values[0]?.text ?? null;
           break;
         }
         case "match":
-          append(matches, memo.matchesOf(moduleKey(item), () => lowerMatchModule(item, ctx())));
+          for (const m of memo.matchesOf(moduleKey(item), item, this.lowerModule)) matches[count++] = m;
           break;
         case "ext":
           (stray ??= []).push(item);
           break;
-        case "target":
+        case "target": {
           if (target !== null || pending !== null) this.report(cmd.source, item.column, "error", "a rule can have only one target");
+          const known = isKnownTarget(item.name);
           // A jump to a name not declared yet is judged at the end of the table.
-          if (item.kind === "jump" && !isKnownTarget(item.name) && !this.table.chains.has(item.name)) {
+          if (item.kind === "jump" && !known && !this.table.chains.has(item.name)) {
             pending = item;
             target = null;
           } else {
             pending = null;
-            target = this.target(item, cmd.source, this.isChain);
+            target = this.target(item, known, this.isChain);
           }
           break;
+        }
       }
     }
     if (stray !== null) {
       const module = implicitModule(protocol);
       const first = stray[0] as IptExtOption;
       if (module === null) this.report(cmd.source, first.column, "error", `--${first.name} needs a match module: expected -m MODULE (or -p tcp/udp) before it`);
-      else append(matches, lowerMatchModule({ type: "match", flag: "-m", module, options: stray, column: first.column }, ctx()));
+      else for (const m of lowerMatchModule({ type: "match", flag: "-m", module, options: stray, column: first.column }, this.context())) matches[count++] = m;
     }
     const rule: Rule = {
       table: this.name,
       chain,
       position: 0,
-      matches: matches.slice(),
+      matches: count === 0 ? [] : matches.slice(0, count),
       target,
       origin: originOf(cmd.source, cmd.node.column),
     };
@@ -412,10 +439,6 @@ class TableBuilder {
     if (pending !== null) this.unresolved.push({ rule, spec: pending, at: cmd.source, seq });
     return rule;
   }
-}
-
-function append<T>(to: T[], items: readonly T[]): void {
-  for (const item of items) to.push(item);
 }
 
 function lowerBase(opt: IptBaseOption, ctx: LowerContext): Match | null {

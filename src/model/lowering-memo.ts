@@ -24,21 +24,21 @@ export class LoweringMemo {
   /** `reported` counts the diagnostics lowering has made so far. */
   constructor(private readonly reported: () => number) {}
 
-  /** The lowered matches of `key`'s group (null: not worth keeping), lowered by `lower` the first time. */
-  matchesOf(key: string | null, lower: () => readonly Match[]): readonly Match[] {
-    return this.cached(this.matches, key, lower) ?? [];
+  /** The lowered matches of `item` (shared by `key`; null: not worth keeping), lowered by `lower` the first time. */
+  matchesOf<I>(key: string | null, item: I, lower: (item: I) => readonly Match[]): readonly Match[] {
+    return this.cached(this.matches, key, item, lower) ?? [];
   }
 
-  targetOf(key: string | null, lower: () => Target | null): Target | null {
-    return this.cached(this.targets, key, lower);
+  targetOf<I>(key: string | null, item: I, lower: (item: I) => Target | null): Target | null {
+    return this.cached(this.targets, key, item, lower);
   }
 
-  private cached<T>(map: Map<string, T>, key: string | null, lower: () => T | null): T | null {
-    if (key === null) return lower();
+  private cached<I, T>(map: Map<string, T>, key: string | null, item: I, lower: (item: I) => T | null): T | null {
+    if (key === null) return lower(item);
     const known = map.get(key);
     if (known !== undefined) return known;
     const before = this.reported();
-    const value = lower();
+    const value = lower(item);
     // No cap: entries are at most a few per rule, and the memo lives only while its listing is read.
     if (value !== null && this.reported() === before) map.set(key, value);
     return value;

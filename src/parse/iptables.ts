@@ -173,6 +173,9 @@ export function parseCommonLine(text: string): IptLine | null {
   return { type: "command", command: "A", flag: "-A", counters: null, column: 1, chain, number: null, policy: null, spec: { items } };
 }
 
+/** The token after what extOptions or option read last (no result object per call on this hot path). */
+let after = 0;
+
 /** `RuleSpec`: Items separated by spaces, up to the end of the line. */
 function parseItems(from: number): IptItem[] | null {
   const items: IptItem[] = [];
@@ -184,12 +187,12 @@ function parseItems(from: number): IptItem[] | null {
     if (text === "-m" || text === "--match" || text === "-j" || text === "--jump") {
       const name = word(i + 1);
       if (name === null) return null;
-      const opts = extOptions(i + 2);
-      if (opts === null) return null;
+      const options = extOptions(i + 2);
+      if (options === null) return null;
       items.push(text === "-m" || text === "--match"
-        ? { type: "match", flag: text, module: name, options: opts.options, column }
-        : { type: "target", flag: text, kind: "jump", name, options: opts.options, column });
-      i = opts.next;
+        ? { type: "match", flag: text, module: name, options, column }
+        : { type: "target", flag: text, kind: "jump", name, options, column });
+      i = after;
     } else if (text === "-g" || text === "--goto") {
       const name = word(i + 1);
       if (name === null) return null;
@@ -198,15 +201,15 @@ function parseItems(from: number): IptItem[] | null {
     } else {
       const opt = option(i, true);
       if (opt === null) return null;
-      items.push(opt.item);
-      i = opt.next;
+      items.push(opt);
+      i = after;
     }
   }
   return items;
 }
 
 /** `(__ @ExtOption)*` after a module or target: options up to the first token that does not start one. */
-function extOptions(from: number): { options: IptExtOption[]; next: number } | null {
+function extOptions(from: number): IptExtOption[] | null {
   const options: IptExtOption[] = [];
   let i = from;
   while (i < TOKENS.count) {
@@ -217,14 +220,15 @@ function extOptions(from: number): { options: IptExtOption[]; next: number } | n
     if (!flag.startsWith("--") || BASE_FLAGS.has(flag)) break;
     const opt = option(i, false);
     if (opt === null) return null;
-    options.push(opt.item as IptExtOption);
-    i = opt.next;
+    options.push(opt as IptExtOption);
+    i = after;
   }
-  return { options: options, next: i };
+  after = i;
+  return options;
 }
 
 /** `BaseOption` (when `base` is allowed) or `ExtOption` starting at token `from`, with its `!` and values. */
-function option(from: number, base: boolean): { item: IptBaseOption | IptExtOption; next: number } | null {
+function option(from: number, base: boolean): IptBaseOption | IptExtOption | null {
   let i = from;
   const before = isBang(i);
   if (before) i++;
@@ -233,9 +237,9 @@ function option(from: number, base: boolean): { item: IptBaseOption | IptExtOpti
   const isBase = BASE_FLAGS.has(flag);
   if (isBase ? !base : !EXT_NAME.test(flag)) return null;
   i++;
-  let after = false;
+  let bangAfter = false;
   if (isBang(i) && isValue(i + 1)) {
-    after = true;
+    bangAfter = true;
     i++;
   }
   const values: IptValue[] = [];
@@ -245,10 +249,10 @@ function option(from: number, base: boolean): { item: IptBaseOption | IptExtOpti
     const next = TOKENS.text[i] as string;
     if ((next.charCodeAt(0) === 33 || next.charCodeAt(0) === 39) && next !== "!") return null;
   }
-  const negation = before ? "before" : after ? "after" : null;
+  after = i;
+  const negation = before ? "before" : bangAfter ? "after" : null;
   const column = (TOKENS.at[from] as number) + 1;
-  const item: IptBaseOption | IptExtOption = isBase
-    ? { type: "base", flag, negation, values: values, column }
-    : { type: "ext", name: EXT_NAMES.get(flag) ?? flag.slice(2), negation, values: values, column };
-  return { item, next: i };
+  return isBase
+    ? { type: "base", flag, negation, values, column }
+    : { type: "ext", name: EXT_NAMES.get(flag) ?? flag.slice(2), negation, values, column };
 }

@@ -41,6 +41,8 @@ interface Hint {
   origin: string;
 }
 
+/** A chain declaration whose name has no prompt character (`#$%>`): nothing but the iptables claim takes it. */
+const CHAIN_DECL = /^:[^\s#$%>]+ (?:ACCEPT|DROP|RETURN|QUEUE|-)(?: |$)/;
 const SEPARATOR = /^\s*>{2,}\s*(?:node\s+)?(.*?)\s*<{2,}\s*$/i;
 const FENCE = /^\s*(```|~~~)/;
 const HEADING = /^\s*#{1,6}\s+(.*)$/;
@@ -175,10 +177,10 @@ export function splitSections(lines: readonly SourceLine[], defaultNode: string,
 
   for (const line of lines) {
     const text = line.raw;
-    // The bulk of a big dump: `-A CHAIN …` inside an iptables section. No separator, fence,
-    // heading or prompt pattern can match a line that starts so, and the iptables claim does:
-    // the general path below would reach the same decision with half a dozen regexes.
-    if (section?.format === "iptables" && text.startsWith("-A ") && text.charCodeAt(3) > 32) {
+    // The bulk of a big dump: `-A CHAIN …` and `:CHAIN POLICY` inside an iptables section. No
+    // separator, fence, heading or prompt pattern can match such a line, and the iptables claim
+    // does: the general path below would reach the same decision with half a dozen regexes.
+    if (section?.format === "iptables" && ((text.startsWith("-A ") && text.charCodeAt(3) > 32) || CHAIN_DECL.test(text))) {
       section.lines.push(line);
       jsonDepth = 0;
       continue;

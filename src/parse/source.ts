@@ -25,7 +25,18 @@ export function cleanLine(raw: string): string {
 }
 
 export function splitLines(text: string, file: string): SourceLine[] {
-  const raw = text.split("\n");
-  if (raw.length > 0 && raw[raw.length - 1] === "") raw.pop();
-  return raw.map((r, i) => ({ file, line: i + 1, column: 1, raw: cleanLine(r) }));
+  // One pass into an array of the final size: a big dump has 100k+ lines, and an array grown line
+  // by line (or a split() array copied by map()) leaves megabytes of garbage the parse never frees.
+  let count = 0;
+  for (let at = text.indexOf("\n"); at >= 0; at = text.indexOf("\n", at + 1)) count++;
+  if (text.length > 0 && !text.endsWith("\n")) count++;
+  const lines = new Array<SourceLine>(count);
+  let start = 0;
+  for (let i = 0; i < count; i++) {
+    const end = text.indexOf("\n", start);
+    const stop = end < 0 ? text.length : end;
+    lines[i] = { file, line: i + 1, column: 1, raw: cleanLine(text.slice(start, stop)) };
+    start = stop + 1;
+  }
+  return lines;
 }

@@ -5,7 +5,7 @@
  */
 import { diagnostic, type Diagnostic, type Severity } from "../diagnostics.js";
 import type { ParsedIptLine } from "../parse/iptables.js";
-import type { IptBaseOption, IptExtOption, IptLine, IptMatchModule, IptTargetSpec } from "../parse/iptables-syntax.js";
+import type { IptBaseOption, IptExtOption, IptItem, IptLine, IptMatchModule, IptTargetSpec } from "../parse/iptables-syntax.js";
 import type { Family } from "./address.js";
 import { implicitModule, lowerMatchModule, type LowerContext } from "./iptables-matches.js";
 import { isKnownTarget, lowerTarget } from "./iptables-targets.js";
@@ -13,7 +13,7 @@ import { parseFamilyPrefix, parseProtocol } from "./iptables-values.js";
 import {
   BUILTIN_CHAINS, keepRuleSpec, TABLES, type Chain, type Match, type Rule, type Ruleset, type Table, type TableName, type Target,
 } from "./netfilter.js";
-import { baseKey, LoweringMemo, moduleKey, targetKey } from "./lowering-memo.js";
+import { LoweringMemo, memoKey } from "./lowering-memo.js";
 import type { Origin } from "./origin.js";
 import type { SourceLine } from "../parse/source.js";
 
@@ -320,7 +320,7 @@ class TableBuilder {
     const isChain = (name: string, seq: number) => table.chains.has(name) || (early.get(name)?.[0]?.seq ?? Infinity) < seq;
     for (const { rule, spec, at, seq } of this.unresolved) {
       this.lowering(at);
-      rule.target = this.target(spec, isKnownTarget(spec.name), (n) => isChain(n, seq));
+      rule.target = this.target(spec, isKnownTarget(spec.name), (n) => isChain(n, seq), null);
     }
     for (const [chainName, waiting] of early) {
       const first = waiting[0] as Early;
@@ -338,8 +338,11 @@ class TableBuilder {
     return table;
   }
 
-  /** `known`: the name is a target iptables defines (else a jump to a chain, or an error). */
-  private target(spec: IptTargetSpec, known: boolean, isChain: (name: string) => boolean): Target | null {
+  /**
+   * `known`: the name is a target iptables defines (else a jump to a chain, or an error); `key`: what
+   * the memo knows it by (null: lower it afresh).
+   */
+  private target(spec: IptTargetSpec, known: boolean, isChain: (name: string) => boolean, key: string | null): Target | null {
     if (!known) {
       // A jump to a chain: one target object per chain and kind, holding the declared name
       // (one string per chain, so Map lookups by it compare pointers).
@@ -355,7 +358,7 @@ class TableBuilder {
       }
     }
     this.resolving = isChain;
-    return this.how.memo.targetOf(known ? targetKey(spec) : null, spec, this.lowerTargetSpec);
+    return this.how.memo.targetOf(key, spec, this.lowerTargetSpec);
   }
 
   /** The line being lowered, for diagnostics; its context is made on first need (memo hits need none). */
@@ -393,15 +396,19 @@ class TableBuilder {
     let pending: IptTargetSpec | null = null;
     let protocol: string | null = null;
     let stray: IptExtOption[] | null = null;
-    for (const item of cmd.node.spec.items) {
+    // Items are shared by their text only where the line was parsed from its text (not -L rows).
+    const raw = this.how.reparsable ? cmd.source.raw : null;
+    const items = cmd.node.spec.items;
+    for (let k = 0; k < items.length; k++) {
+      const item = items[k] as IptItem;
       switch (item.type) {
         case "base": {
-          for (const m of memo.matchesOf(baseKey(item), item, this.lowerBaseOption)) matches[count++] = m;
+          for (const m of memo.matchesOf(memoKey(raw, items, k), item, this.lowerBaseOption)) matches[count++] = m;
           if (item.flag === "-p" || item.flag === "--protocol") protocol = item.values[0]?.text ?? null;
           break;
         }
         case "match":
-          for (const m of memo.matchesOf(moduleKey(item), item, this.lowerModule)) matches[count++] = m;
+          for (const m of memo.matchesOf(memoKey(raw, items, k), item, this.lowerModule)) matches[count++] = m;
           break;
         case "ext":
           (stray ??= []).push(item);
@@ -415,7 +422,7 @@ class TableBuilder {
             target = null;
           } else {
             pending = null;
-            target = this.target(item, known, this.isChain);
+            target = this.target(item, known, this.isChain, known ? memoKey(raw, items, k) : null);
           }
           break;
         }

@@ -4,12 +4,13 @@
  * thousands of rules: lowering each distinct group once, and letting every rule hold the same
  * (never mutated) objects, keeps the model of a big node small and its lowering quick.
  *
- * Only results lowered without a diagnostic are shared (the same text lowers to the same result,
- * so a later rule loses nothing), and keys are built only for groups that tend to repeat: not
+ * Groups are keyed by their text in the line. Only results lowered without a diagnostic are shared
+ * (the same text lowers to the same result, so a later rule loses nothing), and only groups that
+ * tend to repeat are kept: not
  * comments, host addresses or NAT destinations, which are mostly one per rule (keeping comments
  * too made the peak memory of a 30k-service node larger, not smaller).
  */
-import type { IptBaseOption, IptExtOption, IptMatchModule, IptTargetSpec } from "../parse/iptables-syntax.js";
+import type { IptItem } from "../parse/iptables-syntax.js";
 import { isKnownTarget } from "./iptables-targets.js";
 import type { Match, Target } from "./netfilter.js";
 
@@ -45,32 +46,29 @@ export class LoweringMemo {
   }
 }
 
-function valuesKey(o: IptBaseOption | IptExtOption): string {
-  let k = `${o.negation ?? ""}`;
-  for (const v of o.values) k += `\u0001${v.text}`;
-  return k;
-}
-
-export function baseKey(o: IptBaseOption): string | null {
-  // A host address (`-s 10.1.2.3/32`, kube-proxy's endpoint rules) rarely repeats.
-  if (o.values.length === 1 && o.values[0]?.text.endsWith("/32") === true) return null;
-  return `${o.flag}\u0000${valuesKey(o)}`;
-}
-
-export function moduleKey(m: IptMatchModule): string | null {
-  if (UNIQUE_MODULES.has(m.module)) return null;
-  let k = m.module;
-  for (const o of m.options) k += `\u0000${o.name}\u0000${valuesKey(o)}`;
-  return k;
-}
-
 /**
- * For the targets iptables defines only: what any other name lowers to depends on the chains of its
- * table (jumps to chains are shared per chain by the table itself).
+ * The key item `k` of a rule is shared by: its text in the line `raw` (up to the next item), or null
+ * for groups not worth keeping, and when the items were not parsed from `raw` (null). For the targets iptables defines only: what any other name lowers
+ * to depends on the chains of its table (jumps to chains are shared per chain by the table itself).
  */
-export function targetKey(t: IptTargetSpec): string | null {
-  if (!isKnownTarget(t.name) || UNIQUE_TARGETS.has(t.name)) return null;
-  let k = `${t.kind}\u0000${t.name}`;
-  for (const o of t.options) k += `\u0000${o.name}\u0000${valuesKey(o)}`;
-  return k;
+export function memoKey(raw: string | null, items: readonly IptItem[], k: number): string | null {
+  const item = items[k] as IptItem;
+  if (raw === null) return null;
+  switch (item.type) {
+    case "base":
+      // A host address (`-s 10.1.2.3/32`, kube-proxy's endpoint rules) rarely repeats.
+      if (item.values.length === 1 && item.values[0]?.text.endsWith("/32") === true) return null;
+      break;
+    case "match":
+      if (UNIQUE_MODULES.has(item.module)) return null;
+      break;
+    case "target":
+      if (!isKnownTarget(item.name) || UNIQUE_TARGETS.has(item.name)) return null;
+      break;
+    case "ext":
+      return null;
+  }
+  // Cut from the line, not built: no string is made for a key (hashing a built one would copy it).
+  const next = items[k + 1];
+  return raw.slice(item.column - 1, next === undefined ? raw.length : next.column - 1);
 }

@@ -25,7 +25,7 @@ const SIZES = args.includes("--sizes") && sizesArg ? sizesArg.split(",").map(Num
 // Repetitions and packet counts per size, to stay within ~10 minutes on a small machine.
 const PLAN = {
   1000: { reps: 3, packets: 3000, full: 150 },
-  10000: { reps: 3, packets: 3000, full: 60 },
+  10000: { reps: 5, packets: 3000, full: 60 },
   30000: { reps: 1, packets: 1500, full: 20 },
 };
 const plan = (n) => PLAN[n] ?? { reps: 1, packets: 1000, full: 20 };
@@ -57,6 +57,12 @@ function measure(argv, { reps = 1, stdin = null, stdout = "ignore" } = {}) {
     }
   }
   return { ms: median(walls), rssBytes: rss, status };
+}
+
+/** Single runs of one command as one measurement: the median time, the largest peak RSS. */
+function combine(list) {
+  const rss = list.map((m) => m.rssBytes).filter((b) => b !== null);
+  return { ms: median(list.map((m) => m.ms)), rssBytes: rss.length > 0 ? Math.max(...rss) : null, status: list.find((m) => m.status !== 0)?.status ?? 0 };
 }
 
 function worker(...a) {
@@ -129,15 +135,20 @@ for (const n of SIZES) {
   const { reps } = plan(n);
   log(`\n${n} services: ${(bytes / 1e6).toFixed(1)} MB`);
   const r = { services: n, bytes };
-  r.cat = measure(["sh", "-c", `cat "${file}" > /dev/null`], { reps });
-  for (const tool of ["iptables-legacy-restore", "iptables-nft-restore"]) {
-    if (netns && has(tool)) r[tool] = measure(["ip", "netns", "exec", ns, tool, "--test"], { reps, stdin: file });
-    log(`  ${tool}: ${r[tool] ? `${r[tool].ms.toFixed(0)} ms` : "not available"}`);
-  }
-  r.cli = measure([process.execPath, bin, "parse", file, "--json"], { reps });
-  log(`  podpath parse (process): ${r.cli.ms.toFixed(0)} ms, ${(r.cli.rssBytes / 1e6).toFixed(0)} MB`);
+  // The references and podpath take turns, round after round, so that a slow spell of a shared
+  // machine falls on all of them alike rather than on whichever ran then (the ratios are the figures).
+  const tools = ["iptables-legacy-restore", "iptables-nft-restore"].filter((tool) => netns && has(tool));
+  const runs = { cat: [], cli: [], ...Object.fromEntries(tools.map((t) => [t, []])) };
   const inproc = [];
-  for (let k = 0; k < reps; k++) inproc.push(worker("parse", file));
+  for (let k = 0; k < reps; k++) {
+    runs.cat.push(measure(["sh", "-c", `cat "${file}" > /dev/null`]));
+    for (const tool of tools) runs[tool].push(measure(["ip", "netns", "exec", ns, tool, "--test"], { stdin: file }));
+    runs.cli.push(measure([process.execPath, bin, "parse", file, "--json"]));
+    inproc.push(worker("parse", file));
+  }
+  for (const [name, list] of Object.entries(runs)) r[name] = combine(list);
+  for (const tool of ["iptables-legacy-restore", "iptables-nft-restore"]) log(`  ${tool}: ${r[tool] ? `${r[tool].ms.toFixed(0)} ms` : "not available"}`);
+  log(`  podpath parse (process): ${r.cli.ms.toFixed(0)} ms, ${(r.cli.rssBytes / 1e6).toFixed(0)} MB`);
   r.inProcess = { parseMs: median(inproc.map((x) => x.parseMs)), maxRssBytes: Math.max(...inproc.map((x) => x.maxRssBytes)), rules: inproc[0].rules, errors: inproc[0].errors };
   log(`  parseBundle (in-process): ${r.inProcess.parseMs.toFixed(0)} ms, ${r.inProcess.rules} rules`);
   const t = worker("trace", dir, nodes[n].packets, plan(n).packets, plan(n).full);

@@ -40,15 +40,17 @@ export function evaluate(facts: NodeFacts, packet: PacketInput, limits: Limits =
   first.assumptions.push(...base);
 
   let truncated = false;
+  const onTruncate = () => (truncated = true);
   const finished: World[] = [];
   const run = (world: World, stages: readonly Stage[]): void => {
     let worlds = [world];
-    for (const [i, stage] of stages.entries()) {
+    for (let i = 0; i < stages.length; i++) {
+      const stage = stages[i] as Stage;
       const next: World[] = [];
       for (const w of worlds) {
         if (w.verdict !== null) { finished.push(w); continue; }
-        if (stage.type === "hook") next.push(...runHook(ctx, stage.hook, w, () => (truncated = true)));
-        else if (stage.type === "route") next.push(...runRoute(facts, w, stage.reroute, path));
+        if (stage.type === "hook") append(next, runHook(ctx, stage.hook, w, onTruncate));
+        else if (stage.type === "route") append(next, runRoute(facts, w, stage.reroute, path));
         else {
           const rest = stages.slice(i + 1);
           const local = w.route?.type === "local";
@@ -97,7 +99,7 @@ function runHook(ctx: TraverseContext, hook: Hook, world: World, onTruncate: () 
       }
       const r = traverseTable(ctx, table, hook, w);
       if (r.truncated) onTruncate();
-      next.push(...r.worlds);
+      append(next, r.worlds);
     }
     worlds = next;
   }
@@ -137,6 +139,10 @@ function runRoute(facts: NodeFacts, world: World, reroute: boolean, path: PathKi
     }
     return w;
   });
+}
+
+function append(to: World[], worlds: readonly World[]): void {
+  for (const w of worlds) to.push(w);
 }
 
 function toOutcome(w: World): Outcome {

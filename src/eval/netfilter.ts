@@ -42,7 +42,10 @@ interface Frame {
 }
 
 function frameAt(table: Table, chain: string, index: number): Frame {
-  const at = table.chains.get(chain);
+  return frameOf(chain, table.chains.get(chain), index);
+}
+
+function frameOf(chain: string, at: Chain | undefined, index: number): Frame {
   return { chain, index, at, dispatch: at === undefined ? null : chainIndex(at) };
 }
 
@@ -84,7 +87,8 @@ export function traverseTable(ctx: TraverseContext, tableName: TableName, hook: 
 
   const done: World[] = [];
   let truncated = false;
-  const queue: Pending[] = [{ world: start, frames: [frameAt(table, hook, 0)] }];
+  // The built-in chain is looked up once (a big table has tens of thousands of chains to hash among).
+  const queue: Pending[] = [{ world: start, frames: [frameOf(hook, chain0, 0)] }];
   while (queue.length > 0) {
     const { world, frames } = queue.pop() as Pending;
     const mctx: MatchContext = { world, hook, facts };
@@ -106,7 +110,7 @@ export function traverseTable(ctx: TraverseContext, tableName: TableName, hook: 
           frames.pop();
           continue;
         }
-        const policy = table.chains.get(hook)?.policy ?? "ACCEPT";
+        const policy = chain0.policy ?? "ACCEPT";
         if (world.record) note(world, { type: "policy", table: tableName, chain: hook, policy, depth: 0 });
         if (policy === "DROP") {
           world.verdict = "dropped";
@@ -151,7 +155,7 @@ export function traverseTable(ctx: TraverseContext, tableName: TableName, hook: 
           continue;
         }
         // RETURN in a built-in chain: its policy decides.
-        frames[0] = frameAt(table, hook, Number.MAX_SAFE_INTEGER);
+        frames[0] = frameOf(hook, chain0, Number.MAX_SAFE_INTEGER);
         continue;
       }
       if (flow.type === "drop" || flow.type === "reject") {

@@ -88,6 +88,9 @@ function render(results: TraceJson[], format: Format, verbose: boolean): string 
   }
 }
 
+/** The fields of a `--packets` line that describe the packet (`id` names it). */
+const PACKET_KEYS = ["src", "dst", "proto", "sport", "dport", "iif", "mark"] as const;
+
 /** Batch mode: one packet per input line, one result line per packet, in input order, each with its id. */
 function tracePacketList(io: Io, facts: NodeFacts[], path: string, format: Format, full: boolean): void {
   // Verdict lines need no path: rules the dispatch index jumps over are not listed one by one.
@@ -115,7 +118,7 @@ function tracePacketList(io: Io, facts: NodeFacts[], path: string, format: Forma
       const p = raw as Record<string, unknown>;
       id = p.id ?? id;
       const flags: PacketFlags = {};
-      for (const k of ["src", "dst", "proto", "sport", "dport", "iif", "mark"] as const) if (p[k] !== undefined && p[k] !== null) flags[k] = String(p[k]);
+      for (const k of PACKET_KEYS) if (p[k] !== undefined && p[k] !== null) flags[k] = String(p[k]);
       for (const f of facts) {
         const result = evaluate(f, packetFromFlags(flags, f), limits);
         results.push(lean ? traceSummaryJson(result, f) : traceJson(result, f));

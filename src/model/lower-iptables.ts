@@ -346,19 +346,22 @@ class TableBuilder {
     if (!known) {
       // A jump to a chain: one target object per chain and kind, holding the declared name
       // (one string per chain, so Map lookups by it compare pointers).
+      const seen = this.sharedTarget(spec);
+      if (seen !== undefined) return seen;
       const chain = this.table.chains.get(spec.name);
       if (chain) {
-        const shared = spec.kind === "goto" ? this.gotos : this.jumps;
-        let target = shared.get(chain.name);
-        if (target === undefined) {
-          target = spec.kind === "goto" ? { type: "goto", chain: chain.name } : { type: "jump", chain: chain.name };
-          shared.set(chain.name, target);
-        }
+        const target: Target = spec.kind === "goto" ? { type: "goto", chain: chain.name } : { type: "jump", chain: chain.name };
+        (spec.kind === "goto" ? this.gotos : this.jumps).set(chain.name, target);
         return target;
       }
     }
     this.resolving = isChain;
     return this.how.memo.targetOf(key, spec, this.lowerTargetSpec);
+  }
+
+  /** The target shared by jumps (or gotos) to the chain `spec` names, once one was made. */
+  private sharedTarget(spec: IptTargetSpec): Target | undefined {
+    return (spec.kind === "goto" ? this.gotos : this.jumps).get(spec.name);
   }
 
   /** The line being lowered, for diagnostics; its context is made on first need (memo hits need none). */
@@ -416,13 +419,15 @@ class TableBuilder {
         case "target": {
           if (target !== null || pending !== null) this.report(cmd.source, item.column, "error", "a rule can have only one target");
           const known = isKnownTarget(item.name);
+          // Most jumps go to a chain jumped to before: its shared target, with no chain lookup.
+          const seen = known ? undefined : this.sharedTarget(item);
           // A jump to a name not declared yet is judged at the end of the table.
-          if (item.kind === "jump" && !known && !this.table.chains.has(item.name)) {
+          if (seen === undefined && item.kind === "jump" && !known && !this.table.chains.has(item.name)) {
             pending = item;
             target = null;
           } else {
             pending = null;
-            target = this.target(item, known, this.isChain, known ? memoKey(raw, items, k) : null);
+            target = seen ?? this.target(item, known, this.isChain, known ? memoKey(raw, items, k) : null);
           }
           break;
         }

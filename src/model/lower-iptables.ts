@@ -233,6 +233,20 @@ class TableBuilder {
   private lastChain: Chain | undefined = undefined;
   /** Chains with -I rules, renumbered at the end. */
   private readonly inserted = new Set<Chain>();
+  /** The line being lowered, for diagnostics; its context is made on first need (memo hits need none). */
+  private line: SourceLine | null = null;
+  private lineContext: LowerContext | null = null;
+  /** Which names are chains, for the target being lowered (a jump judged at the table's end sees only the chains before it). */
+  private resolving: (name: string) => boolean = this.isChain;
+  // Made once, not per rule: the memo calls them only for groups it has not lowered before.
+  private readonly lowerBaseOption = (item: IptBaseOption): Match[] => {
+    const m = lowerBase(item, this.context());
+    return m ? [m] : [];
+  };
+  private readonly lowerModule = (item: IptMatchModule): Match[] => lowerMatchModule(item, this.context());
+  private readonly lowerTargetSpec = (spec: IptTargetSpec): Target | null => lowerTarget(spec, this.context(), this.resolving);
+  /** The matches of the rule being lowered; each rule gets an exact-size copy. */
+  private readonly matches: Match[] = [];
 
   constructor(
     private readonly name: TableName,
@@ -364,12 +378,6 @@ class TableBuilder {
     return (spec.kind === "goto" ? this.gotos : this.jumps).get(spec.name);
   }
 
-  /** The line being lowered, for diagnostics; its context is made on first need (memo hits need none). */
-  private line: SourceLine | null = null;
-  private lineContext: LowerContext | null = null;
-  /** Which names are chains, for the target being lowered (a jump judged at the table's end sees only the chains before it). */
-  private resolving: (name: string) => boolean = this.isChain;
-
   private lowering(at: SourceLine): void {
     this.line = at;
     this.lineContext = null;
@@ -379,16 +387,6 @@ class TableBuilder {
     const at = this.line as SourceLine;
     return (this.lineContext ??= { family: this.how.family, report: (column, severity, message) => this.report(at, column, severity, message) });
   }
-
-  // Made once, not per rule: the memo calls them only for groups it has not lowered before.
-  private readonly lowerBaseOption = (item: IptBaseOption): Match[] => {
-    const m = lowerBase(item, this.context());
-    return m ? [m] : [];
-  };
-  private readonly lowerModule = (item: IptMatchModule): Match[] => lowerMatchModule(item, this.context());
-  private readonly lowerTargetSpec = (spec: IptTargetSpec): Target | null => lowerTarget(spec, this.context(), this.resolving);
-  /** The matches of the rule being lowered; each rule gets an exact-size copy. */
-  private readonly matches: Match[] = [];
 
   private lowerRule(cmd: CommandLine, chain: string, seq: number): Rule {
     this.lowering(cmd.source);

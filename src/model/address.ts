@@ -2,7 +2,7 @@
  * Addresses and prefixes in the compact numeric form the evaluator works on. ip-num validates and
  * parses text at the boundary; after that, matching is bigint arithmetic.
  */
-import { IPv4, IPv6, Validator } from "./ip-num.js";
+import { ipNum } from "./ip-num.js";
 
 export type Family = 4 | 6;
 
@@ -20,9 +20,14 @@ export interface Prefix {
 
 const WIDTH: Record<Family, number> = { 4: 32, 6: 128 };
 
+/** Only digits, hex letters, `:` and `.` (then an optional `%zone`) can make an address. */
+const ADDRESS_CHARS = /^[0-9a-fA-F:.]+(?:%|$)/;
+
 export function familyOf(text: string): Family | null {
-  if (Validator.isValidIPv4String(text)[0]) return 4;
-  if (Validator.isValidIPv6String(text)[0]) return 6;
+  // Most words asked about are not addresses (`COMMIT`, `*nat`): no need to load ip-num for them.
+  if (!ADDRESS_CHARS.test(text)) return null;
+  if (ipNum().Validator.isValidIPv4String(text)[0]) return 4;
+  if (ipNum().Validator.isValidIPv6String(text)[0]) return 6;
   return null;
 }
 
@@ -58,8 +63,8 @@ export function parseAddress(text: string): IpAddr | { error: string } {
   const v4 = fastIPv4(text);
   if (v4 !== null) return { family: 4, value: v4 };
   const family = familyOf(text);
-  if (family === 4) return { family, value: IPv4.fromString(text).getValue() };
-  if (family === 6) return { family, value: IPv6.fromString(text).getValue() };
+  if (family === 4) return { family, value: ipNum().IPv4.fromString(text).getValue() };
+  if (family === 6) return { family, value: ipNum().IPv6.fromString(text).getValue() };
   return { error: `"${text}" is not an IPv4 or IPv6 address` };
 }
 
@@ -77,7 +82,7 @@ export function parsePrefix(text: string): Prefix | { error: string } {
       len = Number(lenText);
       if (len > width) return { error: `prefix length ${len} is larger than ${width} in "${text}"` };
     } else if (addr.family === 4 && familyOf(lenText) === 4) {
-      const mask = IPv4.fromString(lenText).getValue();
+      const mask = ipNum().IPv4.fromString(lenText).getValue();
       const maskLen = contiguousMaskLength(mask, 32);
       if (maskLen === null) return { error: `mask ${lenText} is not contiguous in "${text}"` };
       len = maskLen;
@@ -143,7 +148,7 @@ export function formatAddress(addr: IpAddr): string {
     const n = Number(addr.value);
     return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
   }
-  return compressIPv6(IPv6.fromBigInt(addr.value).toString());
+  return compressIPv6(ipNum().IPv6.fromBigInt(addr.value).toString());
 }
 
 /** Formats as `ip` prints: a host prefix without `/32`, others with their length. */

@@ -3,7 +3,7 @@
  * look at a line's shape only (keywords and address shapes), are pure, and never throw. Each is
  * written so that it rejects the other iproute2 formats and iptables' `-S`, `-save` and `-L` lines.
  */
-import { Validator } from "../model/ip-num.js";
+import { familyOf } from "../model/address.js";
 
 const ROUTE_TYPES = new Set([
   "unicast", "local", "broadcast", "multicast", "blackhole", "unreachable", "prohibit", "throw", "anycast", "nat",
@@ -29,7 +29,7 @@ const MAC = /^[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2})+$/;
 const FLAGS = /^<[A-Za-z0-9_,-]*>$/;
 
 function isAddress(text: string): boolean {
-  return Validator.isValidIPv4String(text)[0] || Validator.isValidIPv6String(text)[0];
+  return familyOf(text) !== null;
 }
 
 /** An address, or an address with a `/len` that fits its family. */
@@ -39,8 +39,8 @@ function isAddressOrPrefix(text: string): boolean {
   const addr = text.slice(0, slash);
   const len = text.slice(slash + 1);
   if (!/^\d{1,3}$/.test(len)) return false;
-  if (Validator.isValidIPv4String(addr)[0]) return Number(len) <= 32;
-  return Validator.isValidIPv6String(addr)[0] && Number(len) <= 128;
+  const family = familyOf(addr);
+  return family !== null && Number(len) <= (family === 4 ? 32 : 128);
 }
 
 function words(text: string): string[] {

@@ -57,8 +57,8 @@ export function lookupTable(routes: readonly Route[], flow: Flow): Route | null 
 export function routeFlow(facts: NodeFacts, flow: Flow, listChecks = true): { decision: RouteDecision; share: number }[] {
   const rules = facts.rules(flow.dst.family);
   const checked: RuleCheck[] = [];
-  const check = (c: RuleCheck) => {
-    if (listChecks) checked.push(c);
+  const check = (rule: IpRule, applied: boolean, result: RuleCheck["result"], failed: RuleCheck["failed"]) => {
+    if (listChecks) checked.push({ rule, applied, result, failed });
   };
   let i = 0;
   let hops = 0;
@@ -67,18 +67,18 @@ export function routeFlow(facts: NodeFacts, flow: Flow, listChecks = true): { de
     const failed = failedSelector(rule, flow);
     const applies = rule.not ? failed !== null : failed === null;
     if (!applies) {
-      check({ rule, applied: false, result: null, failed: rule.not ? "not" : failed });
+      check(rule, false, null, rule.not ? "not" : failed);
       i++;
       continue;
     }
     const action = rule.action;
     switch (action.type) {
       case "nop":
-        check({ rule, applied: true, result: "nop", failed: null });
+        check(rule, true, "nop", null);
         i++;
         continue;
       case "goto": {
-        check({ rule, applied: true, result: "goto", failed: null });
+        check(rule, true, "goto", null);
         const next = rules.findIndex((r) => r.priority >= action.priority);
         // A goto must go forward; the kernel refuses loops when rules are added.
         i = next > i ? next : rules.length;
@@ -87,26 +87,26 @@ export function routeFlow(facts: NodeFacts, flow: Flow, listChecks = true): { de
       case "blackhole":
       case "unreachable":
       case "prohibit":
-        check({ rule, applied: true, result: "action", failed: null });
+        check(rule, true, "action", null);
         return [{ decision: { type: action.type, rule, table: null, route: null, checked: [...checked] }, share: 1 }];
       case "lookup": {
         const route = lookupTable(facts.routes(action.table, flow.dst.family), flow);
         if (route === null) {
-          check({ rule, applied: true, result: "no-route", failed: null });
+          check(rule, true, "no-route", null);
           i++;
           continue;
         }
         if (route.type === "throw") {
-          check({ rule, applied: true, result: "throw", failed: null });
+          check(rule, true, "throw", null);
           i++;
           continue;
         }
         if (rule.suppressPrefixlength !== null && route.dst.len <= rule.suppressPrefixlength) {
-          check({ rule, applied: true, result: "suppressed", failed: null });
+          check(rule, true, "suppressed", null);
           i++;
           continue;
         }
-        check({ rule, applied: true, result: "route", failed: null });
+        check(rule, true, "route", null);
         return decide(rule, action.table, route, [...checked]);
       }
     }

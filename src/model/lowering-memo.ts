@@ -6,9 +6,8 @@
  *
  * Groups are keyed by their text in the line. Only results lowered without a diagnostic are shared
  * (the same text lowers to the same result, so a later rule loses nothing), and only groups that
- * tend to repeat are kept: not
- * comments, host addresses or NAT destinations, which are mostly one per rule (keeping comments
- * too made the peak memory of a 30k-service node larger, not smaller).
+ * tend to repeat are kept: not comments, host addresses or NAT destinations, which are mostly one
+ * per rule (keeping comments too made the peak memory of a 30k-service node larger, not smaller).
  */
 import type { IptItem } from "../parse/iptables-syntax.js";
 import { isKnownTarget } from "./iptables-targets.js";
@@ -47,13 +46,14 @@ export class LoweringMemo {
 }
 
 /**
- * The key item `k` of a rule is shared by: its text in the line `raw` (up to the next item), or null
- * for groups not worth keeping, and when the items were not parsed from `raw` (null). For the targets iptables defines only: what any other name lowers
- * to depends on the chains of its table (jumps to chains are shared per chain by the table itself).
+ * The key item `k` of a rule is shared by: its text in the line `raw` (up to the next item). Null
+ * for groups not worth keeping, and when the items were not parsed from their line (`raw` null).
+ * Targets are keyed only when iptables defines them: what any other name lowers to depends on the
+ * chains of its table (jumps to chains are shared per chain by the table itself).
  */
 export function memoKey(raw: string | null, items: readonly IptItem[], k: number): string | null {
-  const item = items[k] as IptItem;
   if (raw === null) return null;
+  const item = items[k] as IptItem;
   switch (item.type) {
     case "base":
       // A host address (`-s 10.1.2.3/32`, kube-proxy's endpoint rules) rarely repeats.

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { maskOf, parsePrefix, prefixContains, type Family, type IpAddr, type Prefix } from "../../src/model/address.js";
+import { Validator } from "ip-num";
+import { familyOf, formatAddress, maskOf, parsePrefix, prefixContains, type Family, type IpAddr, type Prefix } from "../../src/model/address.js";
 
 const WIDTH = { 4: 32, 6: 128 } as const;
 const addrOf = (family: Family) => fc.bigInt({ min: 0n, max: (1n << BigInt(WIDTH[family])) - 1n }).map((value): IpAddr => ({ family, value }));
@@ -24,5 +25,24 @@ describe("prefixContains", () => {
     expect(prefixContains(v4, { family: 6, value: 0n })).toBe(false);
     expect(prefixContains(parsePrefix("10.0.0.1") as Prefix, { family: 4, value: 0x0a000001n })).toBe(true);
     expect(prefixContains(parsePrefix("10.0.0.1") as Prefix, { family: 4, value: 0x0a000002n })).toBe(false);
+  });
+});
+
+describe("familyOf", () => {
+  // It refuses text with characters no address has before asking ip-num: it must still answer as ip-num does.
+  const ipNumFamily = (s: string) => (Validator.isValidIPv4String(s)[0] ? 4 : Validator.isValidIPv6String(s)[0] ? 6 : null);
+
+  it("answers as ip-num does, for addresses, near-addresses and other words", () => {
+    const text = fc.oneof(
+      addrOf(4).map(formatAddress),
+      addrOf(6).map(formatAddress),
+      addrOf(6).map((a) => `${formatAddress(a)}%eth0`),
+      fc.stringMatching(/^[0-9a-fA-F:.%x -]{0,24}$/),
+      fc.string(),
+      fc.constantFrom("COMMIT", "*nat", "::", "::ffff:10.1.2.3", "fe80::1%eni1", "1.2.3", "default"),
+    );
+    fc.assert(fc.property(text, (s) => {
+      expect(familyOf(s)).toBe(ipNumFamily(s));
+    }), { seed: 11, numRuns: 5000 });
   });
 });

@@ -35,16 +35,17 @@ function kernelDefaultRules(family: Family): IpRule[] {
 }
 
 export function nodeFacts(node: NodeModel): NodeFacts {
-  const routesBy = new Map<string, Route[]>();
+  // Routes by family, then table: looked up on every routing decision, so no key string is built.
+  const routesBy: Record<Family, Map<string, Route[]>> = { 4: new Map(), 6: new Map() };
   for (const r of node.routing.routes) {
-    const key = `${r.family}/${r.table}`;
-    let list = routesBy.get(key);
-    if (!list) routesBy.set(key, (list = []));
+    const tables = routesBy[r.family];
+    let list = tables.get(r.table);
+    if (!list) tables.set(r.table, (list = []));
     list.push(r);
   }
   const ifaces = new Map(node.routing.interfaces.map((i) => [i.name, i]));
   const ordered = [...node.routing.interfaces].sort((a, b) => (a.index ?? 1e9) - (b.index ?? 1e9));
-  const haveLocalTable = (family: Family) => (routesBy.get(`${family}/local`)?.length ?? 0) > 0;
+  const haveLocalTable = (family: Family) => (routesBy[family].get("local")?.length ?? 0) > 0;
   const rulesOf = new Map<Family, IpRule[]>();
   for (const family of [4, 6] as const) {
     rulesOf.set(family, node.routing.rulesGiven.includes(family)
@@ -62,7 +63,7 @@ export function nodeFacts(node: NodeModel): NodeFacts {
     if (haveLocalTable(addr.family)) {
       // Longest prefix in the local table, as inet_dev_addr_type does.
       let best: Route | null = null;
-      for (const r of routesBy.get(`${addr.family}/local`) ?? []) {
+      for (const r of routesBy[addr.family].get("local") ?? []) {
         if (prefixContains(r.dst, addr) && (best === null || r.dst.len > best.dst.len)) best = r;
       }
       if (best === null) return "UNICAST";
@@ -84,7 +85,7 @@ export function nodeFacts(node: NodeModel): NodeFacts {
     node,
     rules: (family) => rulesOf.get(family) ?? [],
     defaultRules: (family) => !node.routing.rulesGiven.includes(family),
-    routes: (table, family) => routesBy.get(`${family}/${table}`) ?? [],
+    routes: (table, family) => routesBy[family].get(table) ?? [],
     interface: (name) => ifaces.get(name) ?? null,
     interfacesInOrder: () => ordered,
     addressType,

@@ -54,8 +54,9 @@ function verdictOf(node: NodeModel, src: string, dst: IpAddr): { text: string; k
   const facts = nodeFacts(node);
   const srcAddr = parsePrefix(src);
   if ("error" in srcAddr) return { text: "?", key: "?" };
-  const iif = vethOfPod(facts, src);
-  const r = evaluate(facts, { src: { family: 4, value: srcAddr.value }, dst, proto: 6, sport: 40000, dport: 443, iif, mark: 0, ctstate: "NEW", ctmark: 0, assume: {} });
+  const from: IpAddr = { family: 4, value: srcAddr.value };
+  const iif = vethOfPod(facts, from);
+  const r = evaluate(facts, { src: from, dst, proto: 6, sport: 40000, dport: 443, iif, mark: 0, ctstate: "NEW", ctmark: 0, assume: {} });
   const snatted = (o: (typeof r.outcomes)[number]) => o.snat !== null && o.snat.from.value !== o.snat.to.value;
   return {
     text: [...new Set(r.outcomes.map((o) => `${o.verdict}, ${snatted(o) && o.snat ? `SNAT to ${formatAddress(o.snat.to)}` : "no SNAT"}${o.egress ? `, out ${o.egress.interface}` : ""}`))].join(" | "),

@@ -79,10 +79,11 @@ function computeEni(facts: NodeFacts, name: string): EniInfo {
  * The pod veth a host route sends `addr` to, if any: that is where the pod's packets arrive. The
  * main table holds it for ordinary pods; a branch-ENI pod's route is in its VLAN table.
  */
-export function vethOfPod(facts: NodeFacts, addr: string): string | null {
+export function vethOfPod(facts: NodeFacts, addr: IpAddr): string | null {
   let found: string | null = null;
   for (const r of facts.node.routing.routes) {
-    if (r.table === "local" || r.dst.len !== (r.family === 4 ? 32 : 128) || formatAddress(r.dst) !== addr) continue;
+    // A host route's prefix value is the address itself.
+    if (r.table === "local" || r.family !== addr.family || r.dst.len !== (r.family === 4 ? 32 : 128) || r.dst.value !== addr.value) continue;
     const dev = r.nexthops[0]?.dev;
     if (!dev || dev === "lo" || r.nexthops[0]?.gateway) continue;
     if (r.table === "main") return dev;
@@ -103,5 +104,5 @@ export function podOf(facts: NodeFacts, addr: string): string | null {
  */
 export function knownArrival(facts: NodeFacts, src: IpAddr): string | null | undefined {
   if (facts.isLocal(src)) return null;
-  return vethOfPod(facts, formatAddress(src)) ?? undefined;
+  return vethOfPod(facts, src) ?? undefined;
 }

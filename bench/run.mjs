@@ -26,7 +26,7 @@ const SIZES = args.includes("--sizes") && sizesArg ? sizesArg.split(",").map(Num
 const PLAN = {
   1000: { reps: 3, packets: 3000, full: 150 },
   10000: { reps: 5, packets: 3000, full: 60 },
-  30000: { reps: 1, packets: 1500, full: 20 },
+  30000: { reps: 3, packets: 1500, full: 20 },
 };
 const plan = (n) => PLAN[n] ?? { reps: 1, packets: 1000, full: 20 };
 /** Packets in the CLI batch run (`trace --packets --json`): enough that tracing, not loading, dominates. */

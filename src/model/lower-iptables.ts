@@ -233,9 +233,10 @@ class TableBuilder {
   private lastChain: Chain | undefined = undefined;
   /** Chains with -I rules, renumbered at the end. */
   private readonly inserted = new Set<Chain>();
-  /** The line being lowered, for diagnostics; its context is made on first need (memo hits need none). */
+  /** The line being lowered: what the context's diagnostics point at. */
   private line: SourceLine | null = null;
-  private lineContext: LowerContext | null = null;
+  /** One context for every line (lowering reports synchronously, so it reads the line at report time). */
+  private readonly lineContext: LowerContext;
   /** Which names are chains, for the target being lowered (a jump judged at the table's end sees only the chains before it). */
   private resolving: (name: string) => boolean = this.isChain;
   // Made once, not per rule: the memo calls them only for groups it has not lowered before.
@@ -255,6 +256,7 @@ class TableBuilder {
     private readonly report: Reporter,
   ) {
     this.table = { name, chains: new Map(), origin };
+    this.lineContext = { family: how.family, report: (column, severity, message) => this.report(this.line as SourceLine, column, severity, message) };
     for (const builtin of BUILTIN_CHAINS[name]) {
       this.table.chains.set(builtin, { name: builtin, builtin: true, policy: "ACCEPT", rules: [], origin: null });
     }
@@ -380,12 +382,10 @@ class TableBuilder {
 
   private lowering(at: SourceLine): void {
     this.line = at;
-    this.lineContext = null;
   }
 
   private context(): LowerContext {
-    const at = this.line as SourceLine;
-    return (this.lineContext ??= { family: this.how.family, report: (column, severity, message) => this.report(at, column, severity, message) });
+    return this.lineContext;
   }
 
   private lowerRule(cmd: CommandLine, chain: string, seq: number): Rule {

@@ -69,12 +69,10 @@ export const NODES = {
 
 /**
  * Packets the kernel suite sends to each node: from the pod on eni1 unless `iif` is null (the node
- * sends it). `statistic` is left out: when kube-proxy's random pick is the sender itself and nothing
- * masquerades the hairpin, the kernel delivered the UDP case but not the TCP SYN in our namespaces,
- * where podpath says it goes back out eni1 — unexplained, and noted in the README's limits (real
- * kube-proxy rules masquerade hairpin traffic, and those fixtures agree).
+ * sends it). `random`: the path is a statistic pick, so the suite sends it more often (`statistic`'s
+ * first endpoint is the sender itself: an unmasqueraded hairpin, back out eni1).
  */
-export const KERNEL_PACKETS: Partial<Record<keyof typeof NODES, { src: string; dst: string; iif: string | null; dport?: number }[]>> = {
+export const KERNEL_PACKETS: Partial<Record<keyof typeof NODES, { src: string; dst: string; iif: string | null; dport?: number; random?: boolean }[]>> = {
   fallOff: [{ src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" }, { src: "10.0.1.50", dst: "192.0.2.9", iif: "eni1" }],
   goto: [{ src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" }, { src: "10.0.1.50", dst: "192.0.2.9", iif: "eni1" }],
   dropPolicy: [{ src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" }, { src: "10.0.1.50", dst: "192.0.2.9", iif: "eni1" }],
@@ -85,4 +83,5 @@ export const KERNEL_PACKETS: Partial<Record<keyof typeof NODES, { src: string; d
   restoreMasked: [{ src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" }],
   routeTypes: [{ src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" }, { src: "10.0.1.50", dst: "198.51.100.1", iif: "eni1" }, { src: "10.0.1.50", dst: "192.0.2.1", iif: "eni1" }],
   plain: [{ src: "10.0.1.10", dst: "203.0.113.9", iif: null }, { src: "10.0.1.50", dst: "10.0.1.20", iif: "eni1" }],
+  statistic: [{ src: "10.0.1.50", dst: "10.100.0.5", iif: "eni1", dport: 80, random: true }],
 };

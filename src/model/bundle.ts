@@ -10,7 +10,7 @@ import { parseIpAddrSection } from "../parse/ip-addr.js";
 import { parseIpRouteSection } from "../parse/ip-route.js";
 import { parseIpRuleSection } from "../parse/ip-rule.js";
 import type { IpInterfaceSyntax, IpRouteSyntax, IpRuleSyntax } from "../parse/ip-syntax.js";
-import { firstIptablesLine, iptablesLines, type ParsedIptLine } from "../parse/iptables.js";
+import { firstIptablesLine, forEachIptablesLine, type ParsedIptLine } from "../parse/iptables.js";
 import { parseIptablesListSection } from "../parse/iptables-list.js";
 import { hintForFile, splitSections, type Section } from "../parse/sections.js";
 import { splitLines, type SourceLine } from "../parse/source.js";
@@ -21,7 +21,7 @@ import { lowerIfconfig } from "./lower-ifconfig.js";
 import { lowerInterfaces } from "./lower-ip-addr.js";
 import { lowerIpRoutes } from "./lower-ip-route.js";
 import { lowerIpRules } from "./lower-ip-rule.js";
-import { lowerIptables, type IptablesListing } from "./lower-iptables.js";
+import { lowerIptables, readParsed, type IptablesListing } from "./lower-iptables.js";
 import type { Bundle, NodeModel } from "./node.js";
 import { normaliseTable } from "./routing.js";
 
@@ -81,8 +81,8 @@ function sniffIptablesFamily(lines: readonly SourceLine[]): Family {
 }
 
 function buildNode(name: string, sections: readonly Section[], diagnostics: Diagnostic[]): NodeModel {
-  // iptables sections stay text until lowering reads them (see IptablesListing.lines); -L listings arrive parsed.
-  const listings: (Omit<IptablesListing, "lines"> & { chunks: SourceLine[][]; parsed: ParsedIptLine[] | null })[] = [];
+  // iptables sections stay text until lowering reads them (see IptablesListing.read); -L listings arrive parsed.
+  const listings: (Omit<IptablesListing, "read"> & { chunks: SourceLine[][]; parsed: ParsedIptLine[] | null })[] = [];
   const ruleSyntax: IpRuleSyntax[] = [];
   const routeSyntax: IpRouteSyntax[] = [];
   const ifaceSyntax: IpInterfaceSyntax[] = [];
@@ -103,7 +103,8 @@ function buildNode(name: string, sections: readonly Section[], diagnostics: Diag
           ((first.type === "command" && first.command !== "P") || first.type === "chain-decl" || first.type === "commit");
         const previous = listings[listings.length - 1];
         if (midListing && previous?.parsed) {
-          for (const line of iptablesLines([section.lines], diagnostics)) previous.parsed.push(line);
+          const parsed = previous.parsed;
+          forEachIptablesLine([section.lines], diagnostics, (source, node) => parsed.push({ source, node }));
         } else if (midListing && previous) previous.chunks.push(section.lines);
         else listings.push({ family: section.family ?? sniffIptablesFamily(section.lines), tableHint: section.tableHint, chunks: [section.lines], parsed: null, reparsable: true });
         break;
@@ -152,7 +153,10 @@ function buildNode(name: string, sections: readonly Section[], diagnostics: Diag
     }
   }
 
-  const netfilter = lowerIptables(listings.map(({ chunks, parsed, ...l }) => ({ ...l, lines: parsed ?? iptablesLines(chunks, diagnostics) })));
+  const netfilter = lowerIptables(listings.map(({ chunks, parsed, ...l }) => ({
+    ...l,
+    read: parsed !== null ? readParsed(parsed) : (visit) => forEachIptablesLine(chunks, diagnostics, visit),
+  })));
   diagnostics.push(...netfilter.diagnostics);
   const rules = lowerIpRules(ruleSyntax);
   diagnostics.push(...rules.diagnostics);

@@ -23,12 +23,19 @@ export interface IptablesListing {
   /** The table named by a header (`iptables -t nat -S`), when there was one. */
   tableHint: TableName | null;
   /**
-   * Its lines, in order. A save-format listing is lowered line by line as this yields them, so a
-   * lazily parsed listing never has the syntax of more than one rule alive at a time.
+   * Hands its lines to `visit`, in order. A save-format listing is lowered line by line as they
+   * come, so a lazily parsed listing never has the syntax of more than one rule alive at a time.
    */
-  lines: Iterable<ParsedIptLine>;
+  read: (visit: (source: SourceLine, node: IptLine) => void) => void;
   /** Each line's text parses back to its node (save and -S dumps, not -L rows): rules need not keep their syntax. */
   reparsable?: boolean;
+}
+
+/** `read` for lines parsed already (`iptables -L` rows, tests). */
+export function readParsed(lines: readonly ParsedIptLine[]): IptablesListing["read"] {
+  return (visit) => {
+    for (const line of lines) visit(line.source, line.node);
+  };
 }
 
 type CommandLine = ParsedIptLine & { node: Extract<IptLine, { type: "command" }> };
@@ -125,8 +132,7 @@ function lowerListing(listing: IptablesListing, ruleset: Ruleset, reportAny: Rep
     current = null;
   };
 
-  for (const line of listing.lines) {
-    const node = line.node;
+  listing.read((source, node) => {
     if (node.type === "table") {
       if (waiting !== null) {
         // A save dump after all: whatever came before its first table belongs to no table.
@@ -135,33 +141,33 @@ function lowerListing(listing: IptablesListing, ruleset: Ruleset, reportAny: Rep
         }
         waiting = null;
       }
-      close(line.source);
-      current = { name: node.name, opener: line.source, builder: open(node.name, line.source, true), committed: false };
-      continue;
+      close(source);
+      current = { name: node.name, opener: source, builder: open(node.name, source, true), committed: false };
+      return;
     }
     if (node.type === "commit") {
       if (current !== null && !current.committed) current.committed = true;
-      else report(line.source, node.column, "error", "COMMIT without a table: expected a *table line before it");
-      if (current === null) waiting?.push(line);
-      continue;
+      else report(source, node.column, "error", "COMMIT without a table: expected a *table line before it");
+      if (current === null) waiting?.push({ source, node });
+      return;
     }
     if (node.type === "chain-decl") {
-      if (current !== null && !current.committed) current.builder?.declare(line.source, node.name, node.policy, node.column);
-      else report(line.source, node.column, "error", `chain declaration :${node.name} before any table: expected a *table line first`);
-      if (current === null) waiting?.push(line);
-      continue;
+      if (current !== null && !current.committed) current.builder?.declare(source, node.name, node.policy, node.column);
+      else report(source, node.column, "error", `chain declaration :${node.name} before any table: expected a *table line first`);
+      if (current === null) waiting?.push({ source, node });
+      return;
     }
     if (current === null) {
-      waiting?.push(line);
-      continue;
+      waiting?.push({ source, node });
+      return;
     }
-    if (node.type !== "command") continue;
+    if (node.type !== "command") return;
     if (current.committed) {
-      report(line.source, node.column, "error", `rule after COMMIT of table ${current.name}: expected a *table line first`);
-      continue;
+      report(source, node.column, "error", `rule after COMMIT of table ${current.name}: expected a *table line first`);
+      return;
     }
-    current.builder?.command(line as CommandLine);
-  }
+    current.builder?.command(source, node);
+  });
   close(null);
   if (waiting !== null) lowerListingS(waiting, listing.tableHint, open, report);
 }
@@ -196,7 +202,7 @@ function lowerListingS(
     }
     const builder = open(name, opener, false);
     if (builder === null) continue;
-    for (const cmd of block) builder.command(cmd);
+    for (const cmd of block) builder.command(cmd.source, cmd.node);
     builder.finish();
   }
 }
@@ -289,17 +295,16 @@ class TableBuilder {
     }
   }
 
-  command(cmd: CommandLine): void {
-    const node = cmd.node;
+  command(source: SourceLine, node: CommandLine["node"]): void {
     if (node.command === "N" || node.command === "P") {
       if (node.chain === null) return;
-      if (node.command === "N") this.declare(cmd.source, node.chain, null, node.column);
-      else if (!BUILTIN_CHAINS[this.name].includes(node.chain)) this.report(cmd.source, node.column, "error", `-P needs a built-in chain of table ${this.name}, found ${node.chain}`);
-      else this.declare(cmd.source, node.chain, node.policy, node.column);
+      if (node.command === "N") this.declare(source, node.chain, null, node.column);
+      else if (!BUILTIN_CHAINS[this.name].includes(node.chain)) this.report(source, node.column, "error", `-P needs a built-in chain of table ${this.name}, found ${node.chain}`);
+      else this.declare(source, node.chain, node.policy, node.column);
       return;
     }
     if (node.command !== "A" && node.command !== "I") {
-      this.report(cmd.source, node.column, "warning", `-${node.command} in a dump is ignored: podpath reads listings (-A, -N, -P), not edit commands`);
+      this.report(source, node.column, "warning", `-${node.command} in a dump is ignored: podpath reads listings (-A, -N, -P), not edit commands`);
       return;
     }
     if (node.chain === null) return;
@@ -307,12 +312,12 @@ class TableBuilder {
     const chain = last !== undefined && last.name === node.chain ? last : this.table.chains.get(node.chain);
     this.lastChain = chain;
     const seq = this.seq++;
-    const rule = this.lowerRule(cmd, chain?.name ?? node.chain, seq);
+    const rule = this.lowerRule(source, node, chain?.name ?? node.chain, seq);
     const insertAt = node.command === "I" ? node.number ?? 1 : null;
     if (chain) this.place(chain, rule, insertAt);
     else {
       const waiting = this.early.get(node.chain);
-      const e = { rule, at: cmd.source, column: node.column, insertAt, seq };
+      const e = { rule, at: source, column: node.column, insertAt, seq };
       if (waiting) waiting.push(e);
       else this.early.set(node.chain, [e]);
     }
@@ -388,8 +393,8 @@ class TableBuilder {
     return this.lineContext;
   }
 
-  private lowerRule(cmd: CommandLine, chain: string, seq: number): Rule {
-    this.lowering(cmd.source);
+  private lowerRule(source: SourceLine, node: CommandLine["node"], chain: string, seq: number): Rule {
+    this.lowering(source);
     const memo = this.how.memo;
     const matches = this.matches;
     let count = 0;
@@ -398,8 +403,8 @@ class TableBuilder {
     let protocol: string | null = null;
     let stray: IptExtOption[] | null = null;
     // Items are shared by their text only where the line was parsed from its text (not -L rows).
-    const raw = this.how.reparsable ? cmd.source.raw : null;
-    const items = cmd.node.spec.items;
+    const raw = this.how.reparsable ? source.raw : null;
+    const items = node.spec.items;
     for (let k = 0; k < items.length; k++) {
       const item = items[k] as IptItem;
       switch (item.type) {
@@ -415,7 +420,7 @@ class TableBuilder {
           (stray ??= []).push(item);
           break;
         case "target": {
-          if (target !== null || pending !== null) this.report(cmd.source, item.column, "error", "a rule can have only one target");
+          if (target !== null || pending !== null) this.report(source, item.column, "error", "a rule can have only one target");
           const known = isKnownTarget(item.name);
           // Most jumps go to a chain jumped to before: its shared target, with no chain lookup.
           const seen = known ? undefined : this.sharedTarget(item);
@@ -434,7 +439,7 @@ class TableBuilder {
     if (stray !== null) {
       const module = implicitModule(protocol);
       const first = stray[0] as IptExtOption;
-      if (module === null) this.report(cmd.source, first.column, "error", `--${first.name} needs a match module: expected -m MODULE (or -p tcp/udp) before it`);
+      if (module === null) this.report(source, first.column, "error", `--${first.name} needs a match module: expected -m MODULE (or -p tcp/udp) before it`);
       else for (const m of lowerMatchModule({ type: "match", flag: "-m", module, options: stray, column: first.column }, this.context())) matches[count++] = m;
     }
     const rule: Rule = {
@@ -443,10 +448,10 @@ class TableBuilder {
       position: 0,
       matches: count === 0 ? [] : matches.slice(0, count),
       target,
-      origin: originOf(cmd.source, cmd.node.column),
+      origin: originOf(source, node.column),
     };
-    if (!this.how.reparsable) keepRuleSpec(rule, cmd.node.spec);
-    if (pending !== null) this.unresolved.push({ rule, spec: pending, at: cmd.source, seq });
+    if (!this.how.reparsable) keepRuleSpec(rule, node.spec);
+    if (pending !== null) this.unresolved.push({ rule, spec: pending, at: source, seq });
     return rule;
   }
 }

@@ -17,18 +17,21 @@ export function parseIptablesSection(lines: readonly SourceLine[]): {
   diagnostics: Diagnostic[];
 } {
   const diagnostics: Diagnostic[] = [];
-  return { lines: [...iptablesLines([lines], diagnostics)], diagnostics };
+  const parsed: ParsedIptLine[] = [];
+  forEachIptablesLine([lines], diagnostics, (source, node) => parsed.push({ source, node }));
+  return { lines: parsed, diagnostics };
 }
 
 /**
- * Parses lines one at a time as they are asked for, so that a consumer lowering each line before
- * asking for the next never holds the syntax of a whole dump. Bad lines go to `diagnostics`.
+ * Parses lines one at a time, handing each to `visit` before reading the next, so that a consumer
+ * lowering each line as it comes never holds the syntax of a whole dump (and no iterator or wrapper
+ * object is made per line). Bad lines go to `diagnostics`.
  */
-export function* iptablesLines(chunks: readonly (readonly SourceLine[])[], diagnostics: Diagnostic[]): Generator<ParsedIptLine, void, undefined> {
+export function forEachIptablesLine(chunks: readonly (readonly SourceLine[])[], diagnostics: Diagnostic[], visit: (source: SourceLine, node: IptLine) => void): void {
   for (const chunk of chunks) {
     for (const source of chunk) {
       const node = parseSourceLine(source, diagnostics);
-      if (node !== null) yield { source, node };
+      if (node !== null) visit(source, node);
     }
   }
 }

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Diagnostic } from "../../src/diagnostics.js";
-import { lowerIptables } from "../../src/model/lower-iptables.js";
+import { lowerIptables, readParsed } from "../../src/model/lower-iptables.js";
 import type { Match, Ruleset, TableName } from "../../src/model/netfilter.js";
 import { parseIptablesSection } from "../../src/parse/iptables.js";
 import { parseIptablesListSection } from "../../src/parse/iptables-list.js";
@@ -18,14 +18,14 @@ const read = (name: string) => readFileSync(join(dir, name), "utf8");
 
 function fromList(name: string, family: 4 | 6 = 4) {
   const parsed = parseIptablesListSection(splitLines(read(name), name), null);
-  const lowered = lowerIptables(parsed.listings.map((l) => ({ family, tableHint: l.tableHint, lines: l.lines })));
+  const lowered = lowerIptables(parsed.listings.map((l) => ({ family, tableHint: l.tableHint, read: readParsed(l.lines) })));
   return { parsed, lowered };
 }
 
 function fromS(name: string, table: TableName, family: 4 | 6 = 4): Ruleset {
   const parsed = parseIptablesSection(splitLines(read(name), name));
   expect(parsed.diagnostics).toEqual([]);
-  const [ruleset] = lowerIptables([{ family, tableHint: table, lines: parsed.lines }]).rulesets;
+  const [ruleset] = lowerIptables([{ family, tableHint: table, read: readParsed(parsed.lines) }]).rulesets;
   return ruleset as Ruleset;
 }
 
@@ -249,7 +249,7 @@ describe("bad input", () => {
     fc.assert(
       fc.property(fc.array(fc.oneof(mutated, fc.string(), fc.constantFrom(...samples)), { maxLength: 30 }), fc.constantFrom<TableName | null>(null, "nat", "filter"), (lines, hint) => {
         const r = parseIptablesListSection(splitLines(lines.join("\n"), "fuzz"), hint);
-        lowerIptables(r.listings.map((l) => ({ family: 4, tableHint: l.tableHint, lines: l.lines })));
+        lowerIptables(r.listings.map((l) => ({ family: 4, tableHint: l.tableHint, read: readParsed(l.lines) })));
         for (const d of r.diagnostics) expect(d.line).toBeGreaterThanOrEqual(1);
       }),
       { numRuns: 300 },

@@ -38,6 +38,54 @@ export function dump(rules: string, ipRules: string, extra = ""): string {
   return `$ iptables-save\n${rules}\n$ ip rule\n${ipRules}\n${ROUTING}${extra}`;
 }
 
+/**
+ * The same node on IPv6 (as an EKS IPv6 cluster's node: pods on the ENI's prefix, link-local
+ * gateways): eth0 (main), eth1 (table 2), pod 2001:db8:1::50 on eni1. "Internet" is 2001:db8:ff00::/40.
+ */
+export const ROUTING6 = `
+$ ip addr
+1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN group default qlen 1000
+    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00
+    inet 127.0.0.1/8 scope host lo
+    inet6 ::1/128 scope host
+2: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 9001 qdisc mq state UP group default qlen 1000
+    link/ether 02:00:00:00:00:01 brd ff:ff:ff:ff:ff:ff
+    inet6 2001:db8:1::10/64 scope global
+    inet6 fe80::10/64 scope link
+3: eth1: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 9001 qdisc mq state UP group default qlen 1000
+    link/ether 02:00:00:00:00:02 brd ff:ff:ff:ff:ff:ff
+    inet6 2001:db8:1::20/64 scope global
+    inet6 fe80::20/64 scope link
+4: eni1@if3: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 9001 qdisc noqueue state UP group default
+    link/ether 02:00:00:00:00:03 brd ff:ff:ff:ff:ff:ff link-netnsid 0
+    inet6 fe80::30/64 scope link
+$ ip -6 route show table all
+2001:db8:1::50 dev eni1 metric 1024 pref medium
+2001:db8:1::/64 dev eth0 proto kernel metric 256 pref medium
+fe80::/64 dev eth0 proto kernel metric 256 pref medium
+fe80::/64 dev eth1 proto kernel metric 256 pref medium
+fe80::/64 dev eni1 proto kernel metric 256 pref medium
+default via fe80::1 dev eth0 metric 1024 pref medium
+default via fe80::1 dev eth1 table 2 metric 1024 pref medium
+local ::1 dev lo table local proto kernel metric 0 pref medium
+local 2001:db8:1::10 dev eth0 table local proto kernel metric 0 pref medium
+local 2001:db8:1::20 dev eth1 table local proto kernel metric 0 pref medium
+local fe80::10 dev eth0 table local proto kernel metric 0 pref medium
+local fe80::20 dev eth1 table local proto kernel metric 0 pref medium
+local fe80::30 dev eni1 table local proto kernel metric 0 pref medium
+multicast ff00::/8 dev eth0 table local proto kernel metric 256 pref medium
+multicast ff00::/8 dev eth1 table local proto kernel metric 256 pref medium
+multicast ff00::/8 dev eni1 table local proto kernel metric 256 pref medium
+`;
+
+export const DEFAULT_RULES6 = "0:\tfrom all lookup local\n32766:\tfrom all lookup main";
+const POD_RULES6 = "0:\tfrom all lookup local\n1536:\tfrom 2001:db8:1::50 lookup 2\n32766:\tfrom all lookup main";
+
+/** A whole IPv6 node: ip6tables-save text, an `ip -6 rule` listing and ROUTING6. */
+export function dump6(rules: string, ipRules: string): string {
+  return `$ ip6tables-save\n${rules}\n$ ip -6 rule\n${ipRules}\n${ROUTING6}`;
+}
+
 const POD_RULES = "0:\tfrom all lookup local\n1536:\tfrom 10.0.1.50 lookup 2\n32766:\tfrom all lookup main";
 const CONNMARK_RULES = "0:\tfrom all lookup local\n1024:\tfrom all fwmark 0x80/0x80 lookup main\n1536:\tfrom 10.0.1.50 lookup 2\n32766:\tfrom all lookup main";
 
@@ -65,14 +113,20 @@ export const NODES = {
     "-A SEP-B -p tcp -m tcp -j DNAT --to-destination 10.0.9.2:8080",
     "-A SEP-C -p tcp -m tcp -j DNAT --to-destination 10.0.9.3:8080",
   ].join("\n")), DEFAULT_RULES),
+  plain6: dump6("", DEFAULT_RULES6),
+  policy6: dump6("", POD_RULES6),
+  snat6: dump6(NAT("-A POSTROUTING -o eth0 -j SNAT --to-source 2001:db8:1::10"), DEFAULT_RULES6),
+  masquerade6: dump6(NAT("-A POSTROUTING -o eth+ -j MASQUERADE"), POD_RULES6),
+  dnat6: dump6(NAT("-A PREROUTING -d fd00:100::5/128 -p tcp -m tcp --dport 80 -j DNAT --to-destination [2001:db8:9::2]:8080"), DEFAULT_RULES6),
+  dropPolicy6: dump6("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -d 2001:db8:ff00::/40 -j ACCEPT\nCOMMIT", DEFAULT_RULES6),
 } as const;
 
 /**
  * Packets the kernel suite sends to each node: from the pod on eni1 unless `iif` is null (the node
- * sends it). `random`: the path is a statistic pick, so the suite sends it more often (`statistic`'s
+ * sends it), TCP unless `proto` says. `random`: the path is a statistic pick, so the suite sends it more often (`statistic`'s
  * first endpoint is the sender itself: an unmasqueraded hairpin, back out eni1).
  */
-export const KERNEL_PACKETS: Partial<Record<keyof typeof NODES, { src: string; dst: string; iif: string | null; dport?: number; random?: boolean }[]>> = {
+export const KERNEL_PACKETS: Partial<Record<keyof typeof NODES, { src: string; dst: string; iif: string | null; proto?: 6 | 17; dport?: number; random?: boolean }[]>> = {
   fallOff: [{ src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" }, { src: "10.0.1.50", dst: "192.0.2.9", iif: "eni1" }],
   goto: [{ src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" }, { src: "10.0.1.50", dst: "192.0.2.9", iif: "eni1" }],
   dropPolicy: [{ src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" }, { src: "10.0.1.50", dst: "192.0.2.9", iif: "eni1" }],
@@ -84,4 +138,15 @@ export const KERNEL_PACKETS: Partial<Record<keyof typeof NODES, { src: string; d
   routeTypes: [{ src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" }, { src: "10.0.1.50", dst: "198.51.100.1", iif: "eni1" }, { src: "10.0.1.50", dst: "192.0.2.1", iif: "eni1" }],
   plain: [{ src: "10.0.1.10", dst: "203.0.113.9", iif: null }, { src: "10.0.1.50", dst: "10.0.1.20", iif: "eni1" }],
   statistic: [{ src: "10.0.1.50", dst: "10.100.0.5", iif: "eni1", dport: 80, random: true }],
+  plain6: [
+    { src: "2001:db8:1::50", dst: "2001:db8:ff00::9", iif: "eni1" }, { src: "2001:db8:1::50", dst: "2001:db8:1::20", iif: "eni1" },
+    { src: "2001:db8:1::10", dst: "2001:db8:ff00::9", iif: null },
+    { src: "2001:db8:1::50", dst: "2001:db8:ff00::9", iif: "eni1", proto: 17, dport: 53 },
+    { src: "2001:db8:1::10", dst: "2001:db8:ff00::9", iif: null, proto: 17, dport: 53 },
+  ],
+  policy6: [{ src: "2001:db8:1::50", dst: "2001:db8:ff00::9", iif: "eni1" }, { src: "2001:db8:1::50", dst: "2001:db8:1::60", iif: "eni1" }],
+  snat6: [{ src: "2001:db8:1::50", dst: "2001:db8:ff00::9", iif: "eni1" }],
+  masquerade6: [{ src: "2001:db8:1::50", dst: "2001:db8:ff00::9", iif: "eni1" }],
+  dnat6: [{ src: "2001:db8:1::50", dst: "fd00:100::5", iif: "eni1", dport: 80 }],
+  dropPolicy6: [{ src: "2001:db8:1::50", dst: "2001:db8:ff00::9", iif: "eni1" }, { src: "2001:db8:1::50", dst: "2001:db8:eeee::9", iif: "eni1" }],
 };

@@ -127,3 +127,40 @@ describe("what a dump cannot tell is explored, not guessed", () => {
     expect(t.outcomes.length).toBeLessThanOrEqual(256);
   });
 });
+
+describe("IPv6 (an EKS IPv6 node: pods on the ENI's prefix, link-local gateways)", () => {
+  const pod = (dst: string, over: Omit<Partial<PacketInput>, "src" | "dst"> = {}) => packet({ src: "2001:db8:1::50", dst, ...over });
+
+  it("routes by the main table, through a link-local gateway", () => {
+    const t = trace(NODES.plain6, pod("2001:db8:ff00::9"));
+    expect(t.verdict).toBe("forwarded");
+    expect(t.egress).toMatchObject({ interface: "eth0", gateway: "fe80::1", table: "main" });
+  });
+
+  it("delivers to the node's own address, and sends the node's packets out by the main table", () => {
+    expect(trace(NODES.plain6, pod("2001:db8:1::20")).verdict).toBe("delivered-locally");
+    const own = trace(NODES.plain6, packet({ src: "2001:db8:1::10", dst: "2001:db8:ff00::9", iif: null }));
+    expect(own.verdict).toBe("sent");
+    expect(own.egress?.interface).toBe("eth0");
+  });
+
+  it("follows `ip -6 rule` to the pod's table, even for its own subnet", () => {
+    expect(trace(NODES.policy6, pod("2001:db8:ff00::9")).egress?.interface).toBe("eth1");
+    expect(trace(NODES.policy6, pod("2001:db8:1::60")).egress).toMatchObject({ interface: "eth1", table: "2" });
+  });
+
+  it("applies ip6tables SNAT, MASQUERADE (the egress interface's global address) and DNAT", () => {
+    expect(trace(NODES.snat6, pod("2001:db8:ff00::9")).final.src).toBe("2001:db8:1::10");
+    const masq = trace(NODES.masquerade6, pod("2001:db8:ff00::9"));
+    expect(masq.egress?.interface).toBe("eth1");
+    expect(masq.final.src).toBe("2001:db8:1::20");
+    const dnat = trace(NODES.dnat6, pod("fd00:100::5", { dport: 80 }));
+    expect(dnat.final.dst).toBe("2001:db8:9::2");
+    expect(dnat.outcomes[0]?.final.dport).toBe(8080);
+  });
+
+  it("a DROP policy in ip6tables filter FORWARD drops what no rule accepts", () => {
+    expect(trace(NODES.dropPolicy6, pod("2001:db8:ff00::9")).verdict).toBe("forwarded");
+    expect(trace(NODES.dropPolicy6, pod("2001:db8:eeee::9")).verdict).toBe("dropped");
+  });
+});

@@ -32,6 +32,8 @@ export interface BuiltNode {
   wires: Map<string, Wire>;
   /** Things the dump had that could not be reproduced in the namespace (reported, not fatal). */
   warnings: string[];
+  /** IPv6 is built too (the dump has global addresses, routes, rules or ip6tables). */
+  ipv6: boolean;
 }
 
 const PEER_IF = "p0";
@@ -157,9 +159,22 @@ export function ipRouteArgs(r: Route, onlink: boolean): string[] {
   return a;
 }
 
-/** Routes the kernel creates by itself from the addresses (table local's local/broadcast routes). */
+/** Routes the kernel creates by itself from the addresses and links (table local's local/broadcast, IPv6's anycast/multicast). */
 function kernelMade(r: Route): boolean {
-  return r.table === "local" && r.proto === "kernel" && (r.type === "local" || r.type === "broadcast");
+  return r.table === "local" && r.proto === "kernel" && (r.type === "local" || r.type === "broadcast" || r.type === "anycast" || r.type === "multicast");
+}
+
+/** Whether the node has anything IPv6 to build beyond link-local addresses (which any dump lists). */
+function hasIpv6(node: NodeModel): boolean {
+  const global = (a: IpAddr) => a.family === 6 && !isLinkLocal(a);
+  return buildableInterfaces(node).some((i) => i.addresses.some((a) => global(a.address))) ||
+    node.routing.routes.some((r) => !kernelMade(r) && global(r.dst)) ||
+    node.routing.rulesGiven.includes(6) || node.rulesets.some((r) => r.family === 6);
+}
+
+/** fe80::/10. */
+function isLinkLocal(a: IpAddr): boolean {
+  return a.family === 6 && a.value >> 118n === 0x3fan;
 }
 
 export interface BuildOptions {
@@ -173,7 +188,13 @@ export function buildNode(session: Session, node: NodeModel, opts: BuildOptions)
   const wires = new Map<string, Wire>();
   const ifaces = buildableInterfaces(node);
   const quiet = ["net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"];
-  session.exec(nodeNs, ["sysctl", "-qw", ...quiet]);
+  const v6 = hasIpv6(node);
+  // IPv6 only when the dump has some, and then exactly as dumped: no DAD (addresses usable at once,
+  // never tentative), no autoconfiguration, no link-local address of the kernel's own making.
+  session.exec(nodeNs, ["sysctl", "-qw", ...(v6
+    ? ["net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0", "net.ipv6.conf.default.addr_gen_mode=1",
+      "net.ipv6.conf.all.accept_ra=0", "net.ipv6.conf.default.accept_ra=0", "net.ipv6.conf.default.autoconf=0"]
+    : quiet)]);
 
   ifaces.forEach((iface, i) => {
     const name = cleanName(iface.name);
@@ -191,11 +212,13 @@ export function buildNode(session: Session, node: NodeModel, opts: BuildOptions)
   // Addresses: primary ones first so the kernel marks the others secondary, as dumped.
   for (const iface of ifaces) {
     const name = cleanName(iface.name);
-    const v4 = iface.addresses.filter((a) => a.address.family === 4);
-    for (const a of [...v4.filter((x) => !x.secondary), ...v4.filter((x) => x.secondary)]) {
+    const usable = iface.addresses.filter((a) => a.address.family === 4 || v6);
+    for (const a of [...usable.filter((x) => !x.secondary), ...usable.filter((x) => x.secondary)]) {
       const args = ["addr", "add", `${formatAddress(a.address)}/${a.prefixLen}`];
       if (a.peer) args.splice(3, 0, "peer", a.peer);
-      args.push("brd", "+", "scope", a.scope, "dev", name, "noprefixroute");
+      if (a.address.family === 4) args.push("brd", "+");
+      args.push("scope", a.scope, "dev", name, "noprefixroute");
+      if (a.address.family === 6) args.push("nodad");
       try {
         session.ip(nodeNs, args);
       } catch (e) {
@@ -211,10 +234,11 @@ export function buildNode(session: Session, node: NodeModel, opts: BuildOptions)
     "net/ipv4/conf/all/accept_local=1", "net/ipv4/conf/all/send_redirects=0", "net/ipv4/conf/default/send_redirects=0",
   ];
   for (const name of wires.keys()) sys.push(`net/ipv4/conf/${name}/rp_filter=0`, `net/ipv4/conf/${name}/accept_local=1`);
+  if (v6) sys.push("net.ipv6.conf.all.forwarding=1");
   session.exec(nodeNs, ["sysctl", "-qw", ...sys]);
 
   // Routes: device routes first (gateways must be reachable when their route is added), then the rest.
-  const routes = node.routing.routes.filter((r) => r.family === 4 && !kernelMade(r));
+  const routes = node.routing.routes.filter((r) => (r.family === 4 || v6) && !kernelMade(r));
   const known = new Set(wires.keys());
   known.add("lo");
   const ordered = [...routes.filter((r) => r.nexthops.every((n) => n.gateway === null)), ...routes.filter((r) => r.nexthops.some((n) => n.gateway !== null))];
@@ -236,43 +260,46 @@ export function buildNode(session: Session, node: NodeModel, opts: BuildOptions)
     }
   }
 
-  // Policy rules, when the dump had them: replace the kernel's defaults by the dumped list.
-  if (node.routing.rulesGiven.includes(4)) {
-    const rules = node.routing.rules.filter((r) => r.family === 4);
-    session.ip(nodeNs, ["-4", "rule", "flush"]);
-    for (const r of rules) {
-      if (isDefaultLocal(r)) continue;
+  for (const family of v6 ? ([4, 6] as const) : ([4] as const)) {
+    // Policy rules, when the dump had them: replace the kernel's defaults by the dumped list.
+    if (node.routing.rulesGiven.includes(family)) {
+      const rules = node.routing.rules.filter((r) => r.family === family);
+      session.ip(nodeNs, [`-${family}`, "rule", "flush"]);
+      for (const r of rules) {
+        if (isDefaultLocal(r)) continue;
+        try {
+          session.ip(nodeNs, [`-${family}`, "rule", "add", ...ipRuleArgs(r)]);
+        } catch (e) {
+          warnings.push(`rule failed: ${(e as Error).message}`);
+        }
+      }
+      if (!rules.some(isDefaultLocal)) session.ip(nodeNs, [`-${family}`, "rule", "del", "pref", "0", "lookup", "local"]);
+    }
+
+    // iptables: podpath's model printed back, loaded atomically.
+    const ruleset = node.rulesets.find((r) => r.family === family);
+    if (ruleset) {
+      const text = rulesetText(ruleset);
+      const restore = family === 4 ? "iptables-restore" : "ip6tables-restore";
       try {
-        session.ip(nodeNs, ["-4", "rule", "add", ...ipRuleArgs(r)]);
+        session.exec(nodeNs, [restore], { input: text, timeoutMs: 60_000 });
       } catch (e) {
-        warnings.push(`rule failed: ${(e as Error).message}`);
+        throw new Error(`${restore} rejected the model's ruleset: ${(e as Error).message}\n${text}`);
       }
     }
-    if (!rules.some(isDefaultLocal)) session.ip(nodeNs, ["-4", "rule", "del", "pref", "0", "lookup", "local"]);
   }
 
-  // iptables: podpath's model printed back, loaded atomically.
-  const ruleset = node.rulesets.find((r) => r.family === 4);
-  if (ruleset) {
-    const text = rulesetText(ruleset);
-    try {
-      session.exec(nodeNs, ["iptables-restore"], { input: text, timeoutMs: 60_000 });
-    } catch (e) {
-      throw new Error(`iptables-restore rejected the model's ruleset: ${(e as Error).message}\n${text}`);
-    }
-  }
-
-  // Permanent neighbours: nothing waits on ARP. Every candidate next hop on every interface.
+  // Permanent neighbours: nothing waits on ARP (or neighbour discovery). Every candidate next hop on every interface.
   const lines: string[] = [];
   const neigh = new Set(opts.neighbours);
-  for (const r of routes) for (const nh of r.nexthops) if (nh.gateway && nh.gateway.family === 4) neigh.add(formatAddress(nh.gateway));
+  for (const r of routes) for (const nh of r.nexthops) if (nh.gateway) neigh.add(formatAddress(nh.gateway));
   for (const w of wires.values()) {
     for (const a of neigh) lines.push(`neigh replace ${a} lladdr ${w.peerMac} dev ${w.iface} nud permanent`);
   }
   const errs = session.ipBatch(nodeNs, lines);
   if (errs.length > 0) warnings.push(`neighbours: ${errs.slice(0, 3).join("; ")}`);
 
-  return { session, nodeNs, wires, warnings };
+  return { session, nodeNs, wires, warnings, ipv6: v6 };
 }
 
 export function addrText(a: IpAddr): string {

@@ -155,7 +155,8 @@ export class Observer {
   /** Sends a batch and returns one observation per probe (same order). Tuples in a batch must be unique. */
   async send(probes: readonly Probe[]): Promise<Observation[]> {
     const { session: s, nodeNs, wires } = this.node;
-    s.exec(nodeNs, ["conntrack", "-F"]);
+    const families = this.node.ipv6 ? ["ipv4", "ipv6"] : ["ipv4"];
+    for (const f of families) s.exec(nodeNs, ["conntrack", "-F", "-f", f]);
     for (const k of this.files.keys()) this.readNew(k);
     this.readEvents();
 
@@ -193,7 +194,7 @@ export class Observer {
     for (const k of this.files.keys()) for (const c of this.readNew(k)) seen.push({ key: k, c });
     const byToken = new Map<string, { key: string; c: Captured }[]>();
     for (const x of seen) if (x.c.token) byToken.set(x.c.token, [...(byToken.get(x.c.token) ?? []), x]);
-    const ct = [...parseConntrack(this.readEvents()), ...parseConntrack(s.exec(nodeNs, ["conntrack", "-L"]))];
+    const ct = [...parseConntrack(this.readEvents()), ...families.flatMap((f) => parseConntrack(s.exec(nodeNs, ["conntrack", "-L", "-f", f])))];
 
     return probes.map((p) => {
       let hits = byToken.get(p.token) ?? [];

@@ -1,20 +1,22 @@
 #!/usr/bin/env python3
 """Packet helper for podpath's kernel harness. Only ever run inside the harness's own pp-* namespaces.
 
-  pkt.py capture IFACE OUTFILE MAXSECONDS   AF_PACKET capture of IPv4 frames arriving on IFACE
+  pkt.py capture IFACE OUTFILE MAXSECONDS   AF_PACKET capture of IPv4 and IPv6 frames arriving on IFACE
   pkt.py capture-local OUTFILE MAXSECONDS   raw TCP+UDP sockets: packets delivered locally (after INPUT)
   pkt.py inject IFACE SRCMAC DSTMAC         reads JSON lines {src,dst,proto,sport,dport,token} on stdin,
                                             sends each as one Ethernet frame (UDP datagram / TCP SYN)
   pkt.py local                              reads JSON lines {src,dst,proto,sport,dport,mark,token}:
                                             sends from a real socket bound to src:sport (SO_MARK=mark)
 
-Captures write one JSON object per line: {src,dst,proto,sport,dport,syn,token,icmp}.
+Captures write one JSON object per line: {src,dst,proto,sport,dport,syn,token,icmp}. Addresses with a
+":" are IPv6 (frames, pseudo-header checksums and sockets follow the family).
 Every loop is bounded by MAXSECONDS and by the parent's death.
 """
 import errno, json, os, select, socket, struct, sys, time
 
 MAGIC = b"PPK:"
 ETH_P_IP = 0x0800
+ETH_P_IPV6 = 0x86DD
 ETH_P_ALL = 0x0003
 PACKET_OUTGOING = 4
 
@@ -29,15 +31,30 @@ def csum(data):
 
 
 def parse_ip(pkt):
+    if len(pkt) >= 40 and pkt[0] >> 4 == 6:
+        return parse_ip6(pkt)
     if len(pkt) < 20 or pkt[0] >> 4 != 4:
         return None
     ihl = (pkt[0] & 15) * 4
     total = struct.unpack("!H", pkt[2:4])[0]
     pkt = pkt[:total] if total >= ihl else pkt
-    proto = pkt[9]
-    rec = {"src": socket.inet_ntoa(pkt[12:16]), "dst": socket.inet_ntoa(pkt[16:20]), "proto": proto,
-           "id": struct.unpack("!H", pkt[4:6])[0], "sport": None, "dport": None, "syn": False, "token": None, "icmp": None}
-    l4 = pkt[ihl:]
+    rec = {"src": socket.inet_ntoa(pkt[12:16]), "dst": socket.inet_ntoa(pkt[16:20]), "proto": pkt[9],
+           "id": struct.unpack("!H", pkt[4:6])[0]}
+    return parse_l4(rec, pkt[ihl:])
+
+
+def parse_ip6(pkt):
+    """An IPv6 packet without extension headers (the harness sends none)."""
+    length = struct.unpack("!H", pkt[4:6])[0]
+    rec = {"src": socket.inet_ntop(socket.AF_INET6, pkt[8:24]), "dst": socket.inet_ntop(socket.AF_INET6, pkt[24:40]),
+           "proto": pkt[6], "id": 0}
+    return parse_l4(rec, pkt[40:40 + length])
+
+
+def parse_l4(rec, l4):
+    """Ports, SYN, token or ICMP (or ICMPv6, proto 58) error of the transport header `l4`."""
+    proto = rec["proto"]
+    rec.update({"sport": None, "dport": None, "syn": False, "token": None, "icmp": None})
     if proto in (6, 17) and len(l4) >= 4:
         rec["sport"], rec["dport"] = struct.unpack("!HH", l4[:4])
         if proto == 6 and len(l4) >= 20:
@@ -50,7 +67,7 @@ def parse_ip(pkt):
             payload = l4[8:]
         if payload.startswith(MAGIC):
             rec["token"] = payload[len(MAGIC):].split(b";")[0].decode("ascii", "replace")
-    elif proto == 1 and len(l4) >= 8:
+    elif proto in (1, 58) and len(l4) >= 8:
         inner = parse_ip(l4[8:]) if len(l4) > 28 else None
         rec["icmp"] = {"type": l4[0], "code": l4[1], "inner": inner}
     return rec
@@ -76,7 +93,7 @@ def capture(iface, out, maxs):
                 frame, addr = s.recvfrom(65535)
             except socket.timeout:
                 continue
-            if addr[2] == PACKET_OUTGOING or addr[1] != ETH_P_IP:
+            if addr[2] == PACKET_OUTGOING or addr[1] not in (ETH_P_IP, ETH_P_IPV6):
                 continue
             rec = parse_ip(frame[14:])
             if rec is not None:
@@ -85,13 +102,28 @@ def capture(iface, out, maxs):
 
 def capture_local(out, maxs):
     socks = [socket.socket(socket.AF_INET, socket.SOCK_RAW, p) for p in (socket.IPPROTO_TCP, socket.IPPROTO_UDP)]
+    # IPv6 raw sockets get no IP header: the source comes with recvmsg, the destination with PKTINFO.
+    socks6 = []
+    if socket.has_ipv6:
+        for p in (socket.IPPROTO_TCP, socket.IPPROTO_UDP):
+            try:
+                s6 = socket.socket(socket.AF_INET6, socket.SOCK_RAW, p)
+                s6.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVPKTINFO, 1)
+                socks6.append(s6)
+            except OSError:
+                pass
     with open(out, "a", buffering=1) as f:
         f.write(json.dumps({"ready": True}) + "\n")
         for _ in deadline_loop(maxs):
-            r, _, _ = select.select(socks, [], [], 0.5)
+            r, _, _ = select.select(socks + socks6, [], [], 0.5)
             for s in r:
-                pkt = s.recv(65535)
-                rec = parse_ip(pkt)
+                if s in socks6:
+                    data, anc, _, addr = s.recvmsg(65535, 256)
+                    dst = next((socket.inet_ntop(socket.AF_INET6, d[:16]) for lvl, typ, d in anc
+                                if lvl == socket.IPPROTO_IPV6 and typ == socket.IPV6_PKTINFO), None)
+                    rec = None if dst is None else parse_l4({"src": addr[0], "dst": dst, "proto": s.proto, "id": 0}, data)
+                else:
+                    rec = parse_ip(s.recv(65535))
                 if rec is not None:
                     f.write(json.dumps(rec) + "\n")
 
@@ -100,18 +132,31 @@ def mac(text):
     return bytes(int(x, 16) for x in text.split(":"))
 
 
+def is6(address):
+    return ":" in address
+
+
 def build(p, ident):
-    src, dst = socket.inet_aton(p["src"]), socket.inet_aton(p["dst"])
+    """One IPv4 or IPv6 packet (by the source's family): a UDP datagram or a TCP SYN carrying the token."""
+    v6 = is6(p["src"])
+    fam = socket.AF_INET6 if v6 else socket.AF_INET
+    src, dst = socket.inet_pton(fam, p["src"]), socket.inet_pton(fam, p["dst"])
     payload = MAGIC + p["token"].encode() + b";"
+
+    def pseudo(proto, length):
+        return src + dst + (struct.pack("!IxxxB", length, proto) if v6 else struct.pack("!BBH", 0, proto, length))
+
     if p["proto"] == 6:
         hdr = struct.pack("!HHIIBBHHH", p["sport"], p["dport"], 0x1000 + ident, 0, 5 << 4, 0x02, 64240, 0, 0)
         l4 = hdr + payload
-        ck = csum(src + dst + struct.pack("!BBH", 0, 6, len(l4)) + l4)
+        ck = csum(pseudo(6, len(l4)) + l4)
         l4 = l4[:16] + struct.pack("!H", ck) + l4[18:]
     else:
         l4 = struct.pack("!HHHH", p["sport"], p["dport"], 8 + len(payload), 0) + payload
-        ck = csum(src + dst + struct.pack("!BBH", 0, 17, len(l4)) + l4) or 0xFFFF
+        ck = csum(pseudo(17, len(l4)) + l4) or 0xFFFF
         l4 = l4[:6] + struct.pack("!H", ck) + l4[8:]
+    if v6:
+        return struct.pack("!IHBB16s16s", (6 << 28) | (p.get("tos", 0) << 20), len(l4), p["proto"], 64, src, dst) + l4
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, p.get("tos", 0), 20 + len(l4), ident & 0xFFFF, 0x4000, 64, p["proto"], 0, src, dst)
     ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
     return ip + l4
@@ -120,14 +165,14 @@ def build(p, ident):
 def inject(iface, srcmac, dstmac):
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
     s.bind((iface, ETH_P_IP))
-    eth = mac(dstmac) + mac(srcmac) + struct.pack("!H", ETH_P_IP)
+    eth = mac(dstmac) + mac(srcmac)
     n = 0
     for line in sys.stdin:
         if not line.strip():
             continue
         p = json.loads(line)
         n += 1
-        s.send(eth + build(p, n))
+        s.send(eth + struct.pack("!H", ETH_P_IPV6 if is6(p["src"]) else ETH_P_IP) + build(p, n))
     print(json.dumps({"sent": n}))
 
 
@@ -139,7 +184,7 @@ def local():
             continue
         p = json.loads(line)
         st = socket.SOCK_STREAM if p["proto"] == 6 else socket.SOCK_DGRAM
-        s = socket.socket(socket.AF_INET, st)
+        s = socket.socket(socket.AF_INET6 if is6(p["src"]) else socket.AF_INET, st)
         r = "ok"
         try:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -2,7 +2,7 @@
 import type { Family, IpAddr, Prefix } from "./address.js";
 import type { Origin } from "./origin.js";
 import type { Range } from "./routing.js";
-import { parseIptablesLine } from "../parse/iptables.js";
+import { readIptablesLine } from "../parse/iptables.js";
 import type { IptRuleSpec } from "../parse/iptables-syntax.js";
 
 export const TABLES = ["raw", "mangle", "nat", "filter", "security"] as const;
@@ -137,8 +137,9 @@ export interface Ruleset {
 
 /**
  * Rule syntax, by rule: kept by lowering for rules whose line does not read back as the rule (an
- * `iptables -L` row), and filled in on demand for the others, read again from `origin.raw` — a big
- * dump's model does not carry 100k syntax trees.
+ * `iptables -L` row); for the others, read again from `origin.raw` whenever asked (callers print it
+ * once and keep the text) — a big dump's model does not carry 100k syntax trees, before or after a
+ * full trace has printed every rule of KUBE-SERVICES.
  */
 const SPECS = new WeakMap<Rule, IptRuleSpec>();
 
@@ -149,11 +150,8 @@ export function keepRuleSpec(rule: Rule, spec: IptRuleSpec): void {
 
 /** A rule's syntax, as written (for printing it exactly, `iptables -S` form). */
 export function ruleSpec(rule: Rule): IptRuleSpec {
-  let spec = SPECS.get(rule);
-  if (spec === undefined) {
-    const node = parseIptablesLine(rule.origin.raw);
-    spec = node?.type === "command" ? node.spec : { items: [] };
-    SPECS.set(rule, spec);
-  }
-  return spec;
+  const kept = SPECS.get(rule);
+  if (kept !== undefined) return kept;
+  const node = readIptablesLine(rule.origin.raw);
+  return node?.type === "command" ? node.spec : { items: [] };
 }

@@ -54,6 +54,11 @@ function parseSourceLine(source: SourceLine, diagnostics: Diagnostic[] | null): 
   return null;
 }
 
+/** Reads one line as a dump's lines are read (the fast path, else the grammar); null for a blank or bad line. */
+export function readIptablesLine(text: string): IptLine | null {
+  return parseSourceLine({ file: "-", line: 1, column: 1, raw: text }, null);
+}
+
 /** Parses one line with the grammar alone (for tests, the printer's round trip, and checking the fast path). */
 export function parseIptablesLine(text: string): IptLine | null {
   const result = parseLine(parser, { file: "-", line: 1, column: 1, raw: text }, "iptables", { startRule: "Line" });

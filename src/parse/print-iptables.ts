@@ -1,5 +1,5 @@
 /** Prints rules the way `iptables -S` / `iptables-save` print them. */
-import type { IptItem, IptRuleSpec, IptValue, NegationPosition } from "./iptables-syntax.js";
+import type { IptItem, IptRuleSpec, IptValue } from "./iptables-syntax.js";
 
 // xtables_save_string: values made only of these characters are printed bare, others quoted.
 const BARE = /^[A-Za-z0-9_-]+$/;
@@ -17,28 +17,33 @@ export function saveValue(text: string): IptValue {
   return { text, quoted: !BARE.test(text), column: 0 };
 }
 
-function withNegation(flag: string, negation: NegationPosition, values: IptValue[]): string[] {
-  const vals = values.map(printValue);
-  if (negation === "before") return ["!", flag, ...vals];
-  if (negation === "after") return [flag, "!", ...vals];
-  return [flag, ...vals];
-}
-
-function printItem(item: IptItem): string[] {
+/** Appends the words of one item to `out` (one list for the whole rule: this prints every rule a full trace lists). */
+function printItem(out: string[], item: IptItem): void {
   switch (item.type) {
     case "base":
-      return withNegation(item.flag, item.negation, item.values);
-    case "ext":
-      return withNegation(`--${item.name}`, item.negation, item.values);
+    case "ext": {
+      const flag = item.type === "base" ? item.flag : `--${item.name}`;
+      if (item.negation === "before") out.push("!", flag);
+      else if (item.negation === "after") out.push(flag, "!");
+      else out.push(flag);
+      for (const v of item.values) out.push(printValue(v));
+      return;
+    }
     case "match":
-      return [item.flag, item.module, ...item.options.flatMap(printItem)];
+      out.push(item.flag, item.module);
+      for (const o of item.options) printItem(out, o);
+      return;
     case "target":
-      return [item.flag, item.name, ...item.options.flatMap(printItem)];
+      out.push(item.flag, item.name);
+      for (const o of item.options) printItem(out, o);
+      return;
   }
 }
 
 export function printRuleSpec(spec: IptRuleSpec): string {
-  return spec.items.flatMap(printItem).join(" ");
+  const out: string[] = [];
+  for (const item of spec.items) printItem(out, item);
+  return out.join(" ");
 }
 
 /** `-A CHAIN spec`, exactly as `iptables -S` prints a rule. */

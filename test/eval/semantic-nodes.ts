@@ -31,6 +31,7 @@ local 127.0.0.1 dev lo table local proto kernel scope host src 127.0.0.1
 
 export const DEFAULT_RULES = "0:\tfrom all lookup local\n32766:\tfrom all lookup main\n32767:\tfrom all lookup default";
 export const NAT = (body: string) => `*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n${body}\nCOMMIT`;
+export const FILTER = (body: string) => `*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n${body}\nCOMMIT`;
 export const MANGLE = (body: string) => `*mangle\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n${body}\nCOMMIT`;
 
 /** A whole node: iptables-save text, an ip rule listing, the routing above, and extra sections. */
@@ -113,12 +114,18 @@ export const NODES = {
     "-A SEP-B -p tcp -m tcp -j DNAT --to-destination 10.0.9.2:8080",
     "-A SEP-C -p tcp -m tcp -j DNAT --to-destination 10.0.9.3:8080",
   ].join("\n")), DEFAULT_RULES),
+  reject: dump(FILTER([
+    "-A FORWARD -d 192.0.2.0/24 -j REJECT --reject-with icmp-port-unreachable",
+    "-A FORWARD -d 198.51.100.0/24 -p tcp -j REJECT --reject-with tcp-reset",
+    "-A FORWARD -d 203.0.113.0/24 -j DROP",
+  ].join("\n")), DEFAULT_RULES),
   plain6: dump6("", DEFAULT_RULES6),
   policy6: dump6("", POD_RULES6),
   snat6: dump6(NAT("-A POSTROUTING -o eth0 -j SNAT --to-source 2001:db8:1::10"), DEFAULT_RULES6),
   masquerade6: dump6(NAT("-A POSTROUTING -o eth+ -j MASQUERADE"), POD_RULES6),
   dnat6: dump6(NAT("-A PREROUTING -d fd00:100::5/128 -p tcp -m tcp --dport 80 -j DNAT --to-destination [2001:db8:9::2]:8080"), DEFAULT_RULES6),
   dropPolicy6: dump6("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -d 2001:db8:ff00::/40 -j ACCEPT\nCOMMIT", DEFAULT_RULES6),
+  reject6: dump6(FILTER("-A FORWARD -d 2001:db8:ff00::/40 -j REJECT\n-A FORWARD -d 2001:db8:eeee::/48 -p tcp -j REJECT --reject-with tcp-reset"), DEFAULT_RULES6),
 } as const;
 
 /**
@@ -138,6 +145,10 @@ export const KERNEL_PACKETS: Partial<Record<keyof typeof NODES, { src: string; d
   routeTypes: [{ src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" }, { src: "10.0.1.50", dst: "198.51.100.1", iif: "eni1" }, { src: "10.0.1.50", dst: "192.0.2.1", iif: "eni1" }],
   plain: [{ src: "10.0.1.10", dst: "203.0.113.9", iif: null }, { src: "10.0.1.50", dst: "10.0.1.20", iif: "eni1" }],
   statistic: [{ src: "10.0.1.50", dst: "10.100.0.5", iif: "eni1", dport: 80, random: true }],
+  reject: [
+    { src: "10.0.1.50", dst: "192.0.2.9", iif: "eni1" }, { src: "10.0.1.50", dst: "192.0.2.9", iif: "eni1", proto: 17, dport: 53 },
+    { src: "10.0.1.50", dst: "198.51.100.9", iif: "eni1" }, { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" },
+  ],
   plain6: [
     { src: "2001:db8:1::50", dst: "2001:db8:ff00::9", iif: "eni1" }, { src: "2001:db8:1::50", dst: "2001:db8:1::20", iif: "eni1" },
     { src: "2001:db8:1::10", dst: "2001:db8:ff00::9", iif: null },
@@ -149,4 +160,5 @@ export const KERNEL_PACKETS: Partial<Record<keyof typeof NODES, { src: string; d
   masquerade6: [{ src: "2001:db8:1::50", dst: "2001:db8:ff00::9", iif: "eni1" }],
   dnat6: [{ src: "2001:db8:1::50", dst: "fd00:100::5", iif: "eni1", dport: 80 }],
   dropPolicy6: [{ src: "2001:db8:1::50", dst: "2001:db8:ff00::9", iif: "eni1" }, { src: "2001:db8:1::50", dst: "2001:db8:eeee::9", iif: "eni1" }],
+  reject6: [{ src: "2001:db8:1::50", dst: "2001:db8:ff00::9", iif: "eni1" }, { src: "2001:db8:1::50", dst: "2001:db8:eeee::9", iif: "eni1" }],
 };

@@ -50,6 +50,13 @@ describe("netfilter traversal", () => {
     expect(t.snat).toBe(false);
   });
 
+  it("REJECT and DROP both stop a packet; the verdict tells them apart", () => {
+    expect(trace(NODES.reject, packet({ src: "10.0.1.50", dst: "192.0.2.9" })).verdict).toBe("rejected");
+    expect(trace(NODES.reject, packet({ src: "10.0.1.50", dst: "198.51.100.9" })).verdict).toBe("rejected");
+    expect(trace(NODES.reject, packet({ src: "10.0.1.50", dst: "203.0.113.9" })).verdict).toBe("dropped");
+    expect(trace(NODES.reject6, packet({ src: "2001:db8:1::50", dst: "2001:db8:ff00::9" })).verdict).toBe("rejected");
+  });
+
   it("MASQUERADE takes the egress interface's primary address", () => {
     const t = trace(NODES.masquerade, packet({ src: "10.0.1.50", dst: "203.0.113.9" }));
     expect(t.egress?.interface).toBe("eth1");

@@ -234,7 +234,9 @@ export function buildNode(session: Session, node: NodeModel, opts: BuildOptions)
     "net/ipv4/conf/all/accept_local=1", "net/ipv4/conf/all/send_redirects=0", "net/ipv4/conf/default/send_redirects=0",
   ];
   for (const name of wires.keys()) sys.push(`net/ipv4/conf/${name}/rp_filter=0`, `net/ipv4/conf/${name}/accept_local=1`);
-  if (v6) sys.push("net.ipv6.conf.all.forwarding=1");
+  // ICMP errors unthrottled (this namespace's own limits), so that every REJECT answers its probe.
+  sys.push("net.ipv4.icmp_ratelimit=0", "net.ipv4.icmp_msgs_per_sec=1000000");
+  if (v6) sys.push("net.ipv6.conf.all.forwarding=1", "net.ipv6.icmp.ratelimit=0");
   session.exec(nodeNs, ["sysctl", "-qw", ...sys]);
 
   // Routes: device routes first (gateways must be reachable when their route is added), then the rest.

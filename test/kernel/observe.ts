@@ -41,6 +41,11 @@ export interface Observation {
   dst: string | null;
   sport: number | null;
   dport: number | null;
+  /**
+   * What came back to the sender of a forwarded probe: a destination-unreachable ICMP error about it
+   * (a REJECT, or no route) or a TCP RST (REJECT --reject-with tcp-reset); null when nothing did.
+   */
+  answer: string | null;
   /** Send error, ICMP error seen by the sender, or other evidence (for the report). */
   detail: string;
 }
@@ -207,17 +212,26 @@ export class Observer {
       const notes: string[] = [];
       const sr = sendResult.get(p.token);
       if (sr && sr !== "ok") notes.push(`send: ${sr}`);
+      let answer: string | null = null;
       if (p.iif !== null) {
-        const icmp = seen.find((x) => x.key === p.iif && x.c.icmp?.inner && x.c.icmp.inner.sport === p.sport && x.c.icmp.inner.proto === p.proto);
-        if (icmp?.c.icmp) notes.push(`icmp type ${icmp.c.icmp.type} code ${icmp.c.icmp.code} to sender`);
-        const rst = seen.find((x) => x.key === p.iif && x.c.proto === 6 && x.c.dport === p.sport && (x.c as Captured & { rst?: boolean }).rst);
-        if (rst) notes.push("tcp rst to sender");
+        // On any wire: the route back to the sender need not be the way it came in.
+        const icmp = seen.find((x) => x.key !== "" && x.c.dst === p.src && x.c.icmp?.inner && x.c.icmp.inner.src === p.src && x.c.icmp.inner.sport === p.sport && x.c.icmp.inner.proto === p.proto);
+        if (icmp?.c.icmp) {
+          notes.push(`icmp type ${icmp.c.icmp.type} code ${icmp.c.icmp.code} to sender`);
+          if (icmp.c.icmp.type === (icmp.c.proto === 58 ? 1 : 3)) answer = `icmp destination unreachable (code ${icmp.c.icmp.code})`;
+        }
+        const rst = seen.find((x) => x.key !== "" && x.c.proto === 6 && x.c.dst === p.src && x.c.dport === p.sport && (x.c as Captured & { rst?: boolean }).rst);
+        if (rst) {
+          notes.push("tcp rst to sender");
+          answer ??= "tcp rst";
+        }
       }
       notes.push(entry ? "conntrack entry" : "no conntrack entry");
       if (hits.length > 1) notes.push(`seen ${hits.length} times: ${hits.map((h) => h.key || "local").join(",")}`);
       const hit = hits[0];
-      if (!hit) return { kind: "none", iface: null, src: null, dst: null, sport: null, dport: null, detail: notes.join("; ") };
+      if (!hit) return { kind: "none", iface: null, src: null, dst: null, sport: null, dport: null, answer, detail: notes.join("; ") };
       return {
+        answer,
         kind: hit.key === "" ? "local" : "egress",
         iface: hit.key === "" ? null : hit.key,
         src: hit.c.src,

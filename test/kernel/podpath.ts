@@ -95,6 +95,11 @@ function mismatch(p: Probe, o: OutcomeJson, k: Observation): string | null {
     if (k.kind !== "local") return `podpath: delivered locally; kernel: ${k.kind === "egress" ? `left by ${k.iface}` : "not delivered"}`;
   } else {
     if (k.kind !== "none") return `podpath: ${v}; kernel: ${k.kind === "egress" ? `left by ${k.iface}` : "delivered locally"}`;
+    // A forwarded packet's sender learns of a REJECT (ICMP error or RST), never of a DROP. An
+    // unroutable packet's ICMP error is rate-limited per sender outside the namespace's sysctls,
+    // so its absence proves nothing.
+    if (p.iif !== null && v === "dropped" && k.answer !== null) return `podpath: dropped silently; kernel: answered the sender (${k.answer})`;
+    if (p.iif !== null && v === "rejected" && k.answer === null) return "podpath: rejected; kernel: sent nothing back to the sender";
     return null;
   }
   if (o.final.src !== k.src) return `final source: podpath ${o.final.src}, kernel ${k.src}`;

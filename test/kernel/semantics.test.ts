@@ -30,8 +30,10 @@ describe.skipIf(unsupported !== null)("behaviour nodes against the kernel", () =
       const node = parseInputs([{ node: name, files: [{ name: join(dir, "node.txt"), text: NODES[name] }] }]).nodes[0]!;
       const maker = new ProbeMaker(rng(1), name);
       const probes = (KERNEL_PACKETS[name] ?? []).flatMap((p) => Array.from({ length: p.random === true ? REPEAT_RANDOM : REPEAT }, () => maker.make(p.src, p.dst, p.proto ?? 6, p.dport ?? 443, p.iif)));
-      // Peers answer no ARP: every next hop, DNAT target included (a hairpin's is the sender itself), is a permanent neighbour.
-      const neighbours = ["10.0.1.1", ...factsOf(node).dnatTargets, ...probes.map((p) => p.dst)];
+      // Peers answer no ARP: every next hop, DNAT target included (a hairpin's is the sender itself),
+      // and every sender that an ICMP error or a RST goes back to, is a permanent neighbour.
+      const senders = probes.filter((p) => p.iif !== null).map((p) => p.src);
+      const neighbours = ["10.0.1.1", ...factsOf(node).dnatTargets, ...senders, ...probes.map((p) => p.dst)];
       const run = await runNode("behaviour", name, node, [join(dir, "node.txt")], probes, neighbours);
       const text = run.disagreements.map((d) => report(d, [dir])).join("\n\n");
       const warned = run.warnings.length > 0 ? `\n  not built as dumped: ${run.warnings.join("; ")}` : "";

@@ -1,6 +1,7 @@
 /** What each target does to the packet and the traversal. One handler per target type. */
 import { prefixContains, type IpAddr } from "../model/address.js";
 import type { Rule, Target } from "../model/netfilter.js";
+import type { Range } from "../model/routing.js";
 import type { NodeFacts } from "./node-facts.js";
 import type { Hook, TargetEffect } from "./types.js";
 import type { World } from "./world.js";
@@ -57,6 +58,20 @@ function maskBits(family: 4 | 6, len: number): bigint {
 }
 
 /** REDIRECT sends to the arriving interface's primary address (127.0.0.1 / ::1 for local packets). */
+/**
+ * The source port SNAT or MASQUERADE gives a new connection (nf_nat's get_unique_tuple; no other
+ * connection clashes with the traced one): a one-port range's port; with --random or
+ * --random-fully, one picked at random (null: unknown, as it is for the VPC CNI's default
+ * --random-fully and kube-proxy's masquerade); else the original port when it is in the range (or
+ * no range is given); else one picked at random within the range (null).
+ */
+export function snatPort(original: number | null, ports: Range | null, randomized: boolean): number | null {
+  if (original === null) return null;
+  if (ports !== null && ports.lo === ports.hi) return ports.lo;
+  if (randomized) return null;
+  return ports === null || (original >= ports.lo && original <= ports.hi) ? original : null;
+}
+
 function redirectAddress(facts: NodeFacts, world: World): IpAddr | null {
   if (world.iif === null) return { family: world.dst.family, value: world.dst.family === 4 ? 0x7f000001n : 1n };
   const iface = facts.interface(world.iif);
@@ -77,7 +92,7 @@ const HANDLERS: Handlers = {
     const to = t.to.addrLo ?? world.src;
     const effect: TargetEffect = { type: "snat", from: world.src, to, masquerade: false, portChanged: t.randomFully || t.random || t.to.ports !== null, via: null };
     world.src = to;
-    if (t.to.ports) world.sport = t.to.ports.lo;
+    world.sport = snatPort(world.sport, t.to.ports, t.random || t.randomFully);
     world.snat = effect;
     world.snatRule = rule;
     return go({ type: "accept" }, effect);
@@ -90,7 +105,7 @@ const HANDLERS: Handlers = {
     if (to === null) return go({ type: "drop" });
     const effect: TargetEffect = { type: "snat", from: world.src, to, masquerade: true, portChanged: t.randomFully || t.random || t.ports !== null, via: dev };
     world.src = to;
-    if (t.ports) world.sport = t.ports.lo;
+    world.sport = snatPort(world.sport, t.ports, t.random || t.randomFully);
     world.snat = effect;
     world.snatRule = rule;
     return go({ type: "accept" }, effect);

@@ -119,6 +119,11 @@ export const NODES = {
     "-A FORWARD -d 198.51.100.0/24 -p tcp -j REJECT --reject-with tcp-reset",
     "-A FORWARD -d 203.0.113.0/24 -j DROP",
   ].join("\n")), DEFAULT_RULES),
+  snatPorts: dump(NAT([
+    "-A POSTROUTING -d 192.0.2.0/24 -j SNAT --to-source 10.0.1.10",
+    "-A POSTROUTING -d 198.51.100.0/24 -p tcp -j SNAT --to-source 10.0.1.10:1024",
+    "-A POSTROUTING -d 203.0.113.0/24 -j SNAT --to-source 10.0.1.10 --random-fully",
+  ].join("\n")), DEFAULT_RULES),
   plain6: dump6("", DEFAULT_RULES6),
   policy6: dump6("", POD_RULES6),
   snat6: dump6(NAT("-A POSTROUTING -o eth0 -j SNAT --to-source 2001:db8:1::10"), DEFAULT_RULES6),
@@ -130,10 +135,11 @@ export const NODES = {
 
 /**
  * Packets the kernel suite sends to each node: from the pod on eni1 unless `iif` is null (the node
- * sends it), TCP unless `proto` says. `random`: the path is a statistic pick, so the suite sends it more often (`statistic`'s
- * first endpoint is the sender itself: an unmasqueraded hairpin, back out eni1).
+ * sends it), TCP unless `proto` says, each sent `repeat` times (default 3) from different source ports:
+ * more for a statistic pick (`statistic`'s first endpoint is the sender itself: an unmasqueraded
+ * hairpin, back out eni1), once where repeats would clash in conntrack (SNAT to a single port).
  */
-export const KERNEL_PACKETS: Partial<Record<keyof typeof NODES, { src: string; dst: string; iif: string | null; proto?: 6 | 17; dport?: number; random?: boolean }[]>> = {
+export const KERNEL_PACKETS: Partial<Record<keyof typeof NODES, { src: string; dst: string; iif: string | null; proto?: 6 | 17; dport?: number; repeat?: number }[]>> = {
   fallOff: [{ src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" }, { src: "10.0.1.50", dst: "192.0.2.9", iif: "eni1" }],
   goto: [{ src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" }, { src: "10.0.1.50", dst: "192.0.2.9", iif: "eni1" }],
   dropPolicy: [{ src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" }, { src: "10.0.1.50", dst: "192.0.2.9", iif: "eni1" }],
@@ -144,10 +150,14 @@ export const KERNEL_PACKETS: Partial<Record<keyof typeof NODES, { src: string; d
   restoreMasked: [{ src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" }],
   routeTypes: [{ src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" }, { src: "10.0.1.50", dst: "198.51.100.1", iif: "eni1" }, { src: "10.0.1.50", dst: "192.0.2.1", iif: "eni1" }],
   plain: [{ src: "10.0.1.10", dst: "203.0.113.9", iif: null }, { src: "10.0.1.50", dst: "10.0.1.20", iif: "eni1" }],
-  statistic: [{ src: "10.0.1.50", dst: "10.100.0.5", iif: "eni1", dport: 80, random: true }],
+  statistic: [{ src: "10.0.1.50", dst: "10.100.0.5", iif: "eni1", dport: 80, repeat: 12 }],
   reject: [
     { src: "10.0.1.50", dst: "192.0.2.9", iif: "eni1" }, { src: "10.0.1.50", dst: "192.0.2.9", iif: "eni1", proto: 17, dport: 53 },
     { src: "10.0.1.50", dst: "198.51.100.9", iif: "eni1" }, { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" },
+  ],
+  snatPorts: [
+    { src: "10.0.1.50", dst: "192.0.2.9", iif: "eni1" }, { src: "10.0.1.50", dst: "192.0.2.9", iif: "eni1", proto: 17, dport: 53 },
+    { src: "10.0.1.50", dst: "198.51.100.9", iif: "eni1", repeat: 1 }, { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" },
   ],
   plain6: [
     { src: "2001:db8:1::50", dst: "2001:db8:ff00::9", iif: "eni1" }, { src: "2001:db8:1::50", dst: "2001:db8:1::20", iif: "eni1" },

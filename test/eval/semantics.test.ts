@@ -57,6 +57,18 @@ describe("netfilter traversal", () => {
     expect(trace(NODES.reject6, packet({ src: "2001:db8:1::50", dst: "2001:db8:ff00::9" })).verdict).toBe("rejected");
   });
 
+  it("SNAT keeps the source port unless it must or may pick another: then the port is unknown", () => {
+    const sport = (target: string, port = 40000) =>
+      trace(dump(NAT(`-A POSTROUTING -o eth0 -j ${target}`), DEFAULT_RULES), packet({ src: "10.0.1.50", dst: "203.0.113.9", sport: port })).outcomes[0]?.final.sport;
+    expect(sport("SNAT --to-source 10.0.1.10")).toBe(40000);
+    // The VPC CNI's default (AWS_VPC_K8S_CNI_RANDOMIZESNAT=prng) and kube-proxy's masquerade.
+    expect(sport("SNAT --to-source 10.0.1.10 --random-fully")).toBeNull();
+    expect(sport("MASQUERADE --random-fully")).toBeNull();
+    expect(sport("SNAT --to-source 10.0.1.10:1024")).toBe(1024);
+    expect(sport("MASQUERADE --to-ports 1024-2047")).toBeNull();
+    expect(sport("MASQUERADE --to-ports 1024-2047", 1500)).toBe(1500);
+  });
+
   it("MASQUERADE takes the egress interface's primary address", () => {
     const t = trace(NODES.masquerade, packet({ src: "10.0.1.50", dst: "203.0.113.9" }));
     expect(t.egress?.interface).toBe("eth1");

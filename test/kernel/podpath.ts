@@ -105,6 +105,8 @@ function mismatch(p: Probe, o: OutcomeJson, k: Observation): string | null {
   if (o.final.src !== k.src) return `final source: podpath ${o.final.src}, kernel ${k.src}`;
   if (o.final.dst !== k.dst) return `final destination: podpath ${o.final.dst}, kernel ${k.dst}`;
   if (o.final.dport !== null && o.final.dport !== k.dport) return `final dport: podpath ${o.final.dport}, kernel ${k.dport}`;
+  // podpath gives no source port when SNAT picks one at random.
+  if (o.final.sport !== null && o.final.sport !== k.sport) return `final sport: podpath ${o.final.sport}, kernel ${k.sport}`;
   const kernelSnat = k.src !== p.src;
   if (o.snat !== kernelSnat) return `snat: podpath ${o.snat}, kernel ${kernelSnat}`;
   return null;

@@ -17,10 +17,8 @@ import { factsOf, ProbeMaker, rng } from "./packets.js";
 import { cliBuilt } from "./podpath.js";
 
 const unsupported = kernelUnsupportedReason() ?? (cliBuilt() ? null : "kernel tests skipped: podpath is not built (npm run build)");
-/** Each packet a few times, from different source ports, so one lost probe cannot pass unnoticed. */
+/** Each packet a few times (unless it says), from different source ports, so one lost probe cannot pass unnoticed. */
 const REPEAT = 3;
-/** Packets whose path is a random pick send more: kube-proxy's one-in-three endpoint must come up. */
-const REPEAT_RANDOM = 12;
 
 describe.skipIf(unsupported !== null)("behaviour nodes against the kernel", () => {
   test.each(Object.keys(KERNEL_PACKETS) as (keyof typeof NODES)[])("%s", async (name) => {
@@ -29,7 +27,7 @@ describe.skipIf(unsupported !== null)("behaviour nodes against the kernel", () =
       writeFileSync(join(dir, "node.txt"), NODES[name]);
       const node = parseInputs([{ node: name, files: [{ name: join(dir, "node.txt"), text: NODES[name] }] }]).nodes[0]!;
       const maker = new ProbeMaker(rng(1), name);
-      const probes = (KERNEL_PACKETS[name] ?? []).flatMap((p) => Array.from({ length: p.random === true ? REPEAT_RANDOM : REPEAT }, () => maker.make(p.src, p.dst, p.proto ?? 6, p.dport ?? 443, p.iif)));
+      const probes = (KERNEL_PACKETS[name] ?? []).flatMap((p) => Array.from({ length: p.repeat ?? REPEAT }, () => maker.make(p.src, p.dst, p.proto ?? 6, p.dport ?? 443, p.iif)));
       // Peers answer no ARP: every next hop, DNAT target included (a hairpin's is the sender itself),
       // and every sender that an ICMP error or a RST goes back to, is a permanent neighbour.
       const senders = probes.filter((p) => p.iif !== null).map((p) => p.src);

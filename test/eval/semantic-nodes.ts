@@ -135,25 +135,32 @@ export const NODES = {
 
 /**
  * Packets the kernel suite sends to each node: from the pod on eni1 unless `iif` is null (the node
- * sends it), TCP unless `proto` says, each sent `repeat` times (default 3) from different source ports:
+ * sends it), TCP unless `proto` says (1 and 58: an ICMP / ICMPv6 echo request), each sent `repeat` times (default 3) from different source ports:
  * more for a statistic pick (`statistic`'s first endpoint is the sender itself: an unmasqueraded
  * hairpin, back out eni1), once where repeats would clash in conntrack (SNAT to a single port).
  */
-export const KERNEL_PACKETS: Partial<Record<keyof typeof NODES, { src: string; dst: string; iif: string | null; proto?: 6 | 17; dport?: number; repeat?: number }[]>> = {
+export const KERNEL_PACKETS: Partial<Record<keyof typeof NODES, { src: string; dst: string; iif: string | null; proto?: 6 | 17 | 1 | 58; dport?: number; repeat?: number }[]>> = {
   fallOff: [{ src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" }, { src: "10.0.1.50", dst: "192.0.2.9", iif: "eni1" }],
   goto: [{ src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" }, { src: "10.0.1.50", dst: "192.0.2.9", iif: "eni1" }],
-  dropPolicy: [{ src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" }, { src: "10.0.1.50", dst: "192.0.2.9", iif: "eni1" }],
-  snatAll: [{ src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" }],
+  dropPolicy: [
+    { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" }, { src: "10.0.1.50", dst: "192.0.2.9", iif: "eni1" },
+    { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1", proto: 1 }, { src: "10.0.1.50", dst: "192.0.2.9", iif: "eni1", proto: 1 },
+  ],
+  snatAll: [{ src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" }, { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1", proto: 1 }],
   notrack: [{ src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" }],
   masquerade: [{ src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" }],
   connmark: [{ src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" }, { src: "10.0.1.50", dst: "10.0.7.7", iif: "eni1" }],
   restoreMasked: [{ src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" }],
   routeTypes: [{ src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" }, { src: "10.0.1.50", dst: "198.51.100.1", iif: "eni1" }, { src: "10.0.1.50", dst: "192.0.2.1", iif: "eni1" }],
-  plain: [{ src: "10.0.1.10", dst: "203.0.113.9", iif: null }, { src: "10.0.1.50", dst: "10.0.1.20", iif: "eni1" }],
+  plain: [
+    { src: "10.0.1.10", dst: "203.0.113.9", iif: null }, { src: "10.0.1.50", dst: "10.0.1.20", iif: "eni1" },
+    { src: "10.0.1.10", dst: "203.0.113.9", iif: null, proto: 1 }, { src: "10.0.1.50", dst: "10.0.1.20", iif: "eni1", proto: 1 },
+  ],
   statistic: [{ src: "10.0.1.50", dst: "10.100.0.5", iif: "eni1", dport: 80, repeat: 12 }],
   reject: [
     { src: "10.0.1.50", dst: "192.0.2.9", iif: "eni1" }, { src: "10.0.1.50", dst: "192.0.2.9", iif: "eni1", proto: 17, dport: 53 },
     { src: "10.0.1.50", dst: "198.51.100.9", iif: "eni1" }, { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" },
+    { src: "10.0.1.50", dst: "192.0.2.9", iif: "eni1", proto: 1 },
   ],
   snatPorts: [
     { src: "10.0.1.50", dst: "192.0.2.9", iif: "eni1" }, { src: "10.0.1.50", dst: "192.0.2.9", iif: "eni1", proto: 17, dport: 53 },
@@ -164,6 +171,8 @@ export const KERNEL_PACKETS: Partial<Record<keyof typeof NODES, { src: string; d
     { src: "2001:db8:1::10", dst: "2001:db8:ff00::9", iif: null },
     { src: "2001:db8:1::50", dst: "2001:db8:ff00::9", iif: "eni1", proto: 17, dport: 53 },
     { src: "2001:db8:1::10", dst: "2001:db8:ff00::9", iif: null, proto: 17, dport: 53 },
+    { src: "2001:db8:1::50", dst: "2001:db8:ff00::9", iif: "eni1", proto: 58 }, { src: "2001:db8:1::10", dst: "2001:db8:ff00::9", iif: null, proto: 58 },
+    { src: "2001:db8:1::50", dst: "2001:db8:1::20", iif: "eni1", proto: 58 },
   ],
   policy6: [{ src: "2001:db8:1::50", dst: "2001:db8:ff00::9", iif: "eni1" }, { src: "2001:db8:1::50", dst: "2001:db8:1::60", iif: "eni1" }],
   snat6: [{ src: "2001:db8:1::50", dst: "2001:db8:ff00::9", iif: "eni1" }],

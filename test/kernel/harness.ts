@@ -10,7 +10,7 @@ import type { NodeModel } from "../../src/model/node.js";
 import { buildNode } from "./build-node.js";
 import { Session } from "./netns.js";
 import { Observer, type Observation, type Probe } from "./observe.js";
-import { describeKernel, describePodpath, judge, podpathText, podpathTrace, type TraceJson, type WhatIfSets } from "./podpath.js";
+import { describeKernel, describePodpath, judge, podpathText, podpathTrace, traceArgs, type TraceJson, type WhatIfSets } from "./podpath.js";
 
 export const RESULTS_FILE = process.env.PODPATH_KERNEL_RESULTS ?? join(tmpdir(), "podpath-kernel-results.jsonl");
 
@@ -37,8 +37,7 @@ const BATCH = 400;
 const MAX_TEXT_TRACES = 8;
 
 export function probeCommand(inputs: readonly string[], p: Probe, whatif: WhatIfSets = null): string {
-  const command = whatif ? `whatif ${inputs.join(" ")} ${whatif.map((s) => `--set ${s}`).join(" ")}` : `trace ${inputs.join(" ")}`;
-  return `podpath ${command} --src ${p.src} --dst ${p.dst} --proto ${p.proto === 6 ? "tcp" : "udp"} --sport ${p.sport} --dport ${p.dport} --iif ${p.iif ?? "none"}${p.mark ? ` --mark 0x${p.mark.toString(16)}` : ""}`;
+  return `podpath ${traceArgs(inputs, p, false, whatif).join(" ")}`;
 }
 
 /** Builds `node`, sends `probes`, compares with podpath run on `inputs` (the dump files/dir). */

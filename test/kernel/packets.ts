@@ -132,7 +132,7 @@ export class ProbeMaker {
   private n = 0;
   constructor(private readonly r: Rng, private readonly tag: string) {}
 
-  make(src: string, dst: string, proto: 6 | 17, dport: number, iif: string | null, mark = 0): Probe {
+  make(src: string, dst: string, proto: Probe["proto"], dport: number, iif: string | null, mark = 0): Probe {
     this.sport = this.sport >= 60999 ? 20000 : this.sport + 1;
     return { token: `${this.tag}.${this.n++}`, src, dst, proto, sport: this.sport, dport, iif, mark };
   }
@@ -169,6 +169,7 @@ export function probesFor(node: NodeModel, r: Rng, tag: string, count: number): 
   // The named classes.
   for (const pod of f.pods) {
     out.push(mk.make(pod.ip, "203.0.113.9", 6, 443, pod.veth));
+    out.push(mk.make(pod.ip, "203.0.113.9", 1, 0, pod.veth)); // a ping: SNATed (or not) like the rest
     for (const p of f.prefixes) {
       const d = hostIn(r, p);
       if (d !== pod.ip && !localIps.has(d)) out.push(mk.make(pod.ip, d, mk.proto(), mk.port(), pod.veth));
@@ -180,6 +181,7 @@ export function probesFor(node: NodeModel, r: Rng, tag: string, count: number): 
     out.push(mk.make(primary.ip, "203.0.113.9", 6, 443, null));
     out.push(mk.make(primary.ip, "203.0.113.9", 6, 443, null, 0x80));
     out.push(mk.make(primary.ip, "203.0.113.9", 17, 53, null, 0x4000));
+    out.push(mk.make(primary.ip, "203.0.113.9", 1, 0, null));
     for (const s of f.services) out.push(mk.make(primary.ip, s.ip, s.proto, s.port, null));
     for (const np of f.nodePorts) out.push(mk.make(ext, primary.ip, np.proto, np.port, primary.iface));
   }

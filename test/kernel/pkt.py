@@ -2,9 +2,10 @@
 """Packet helper for podpath's kernel harness. Only ever run inside the harness's own pp-* namespaces.
 
   pkt.py capture IFACE OUTFILE MAXSECONDS   AF_PACKET capture of IPv4 and IPv6 frames arriving on IFACE
-  pkt.py capture-local OUTFILE MAXSECONDS   raw TCP+UDP sockets: packets delivered locally (after INPUT)
+  pkt.py capture-local OUTFILE MAXSECONDS   raw TCP, UDP and ICMP sockets: packets delivered locally (after INPUT)
   pkt.py inject IFACE SRCMAC DSTMAC         reads JSON lines {src,dst,proto,sport,dport,token} on stdin,
-                                            sends each as one Ethernet frame (UDP datagram / TCP SYN)
+                                            sends each as one Ethernet frame (UDP datagram / TCP SYN /
+                                            ICMP echo request: proto 1, or 58 for IPv6; sport = its id)
   pkt.py local                              reads JSON lines {src,dst,proto,sport,dport,mark,token}:
                                             sends from a real socket bound to src:sport (SO_MARK=mark)
 
@@ -19,6 +20,7 @@ ETH_P_IP = 0x0800
 ETH_P_IPV6 = 0x86DD
 ETH_P_ALL = 0x0003
 PACKET_OUTGOING = 4
+ICMP_ECHO = {1: 8, 58: 128}
 
 
 def csum(data):
@@ -67,6 +69,12 @@ def parse_l4(rec, l4):
             payload = l4[8:]
         if payload.startswith(MAGIC):
             rec["token"] = payload[len(MAGIC):].split(b";")[0].decode("ascii", "replace")
+    elif proto in (1, 58) and len(l4) >= 8 and l4[0] == ICMP_ECHO[proto]:
+        # An echo request (a probe): its identifier stands for the source port. Replies carry the
+        # same payload but no token: the probe is the request.
+        rec["sport"] = struct.unpack("!H", l4[4:6])[0]
+        if l4[8:].startswith(MAGIC):
+            rec["token"] = l4[8 + len(MAGIC):].split(b";")[0].decode("ascii", "replace")
     elif proto in (1, 58) and len(l4) >= 8:
         inner = parse_ip(l4[8:]) if len(l4) > 28 else None
         rec["icmp"] = {"type": l4[0], "code": l4[1], "inner": inner}
@@ -101,11 +109,11 @@ def capture(iface, out, maxs):
 
 
 def capture_local(out, maxs):
-    socks = [socket.socket(socket.AF_INET, socket.SOCK_RAW, p) for p in (socket.IPPROTO_TCP, socket.IPPROTO_UDP)]
+    socks = [socket.socket(socket.AF_INET, socket.SOCK_RAW, p) for p in (socket.IPPROTO_TCP, socket.IPPROTO_UDP, socket.IPPROTO_ICMP)]
     # IPv6 raw sockets get no IP header: the source comes with recvmsg, the destination with PKTINFO.
     socks6 = []
     if socket.has_ipv6:
-        for p in (socket.IPPROTO_TCP, socket.IPPROTO_UDP):
+        for p in (socket.IPPROTO_TCP, socket.IPPROTO_UDP, socket.IPPROTO_ICMPV6):
             try:
                 s6 = socket.socket(socket.AF_INET6, socket.SOCK_RAW, p)
                 s6.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVPKTINFO, 1)
@@ -136,6 +144,11 @@ def is6(address):
     return ":" in address
 
 
+def echo(p, ident, payload):
+    """An ICMP (or ICMPv6) echo request, checksum zero: identifier = the probe's source port."""
+    return struct.pack("!BBHHH", ICMP_ECHO[p["proto"]], 0, 0, p["sport"] & 0xFFFF, ident & 0xFFFF) + payload
+
+
 def build(p, ident):
     """One IPv4 or IPv6 packet (by the source's family): a UDP datagram or a TCP SYN carrying the token."""
     v6 = is6(p["src"])
@@ -146,7 +159,11 @@ def build(p, ident):
     def pseudo(proto, length):
         return src + dst + (struct.pack("!IxxxB", length, proto) if v6 else struct.pack("!BBH", 0, proto, length))
 
-    if p["proto"] == 6:
+    if p["proto"] in (1, 58):
+        l4 = echo(p, ident, payload)
+        ck = csum((pseudo(58, len(l4)) if v6 else b"") + l4)
+        l4 = l4[:2] + struct.pack("!H", ck) + l4[4:]
+    elif p["proto"] == 6:
         hdr = struct.pack("!HHIIBBHHH", p["sport"], p["dport"], 0x1000 + ident, 0, 5 << 4, 0x02, 64240, 0, 0)
         l4 = hdr + payload
         ck = csum(pseudo(6, len(l4)) + l4)
@@ -183,15 +200,22 @@ def local():
         if not line.strip():
             continue
         p = json.loads(line)
-        st = socket.SOCK_STREAM if p["proto"] == 6 else socket.SOCK_DGRAM
-        s = socket.socket(socket.AF_INET6 if is6(p["src"]) else socket.AF_INET, st)
+        icmp = p["proto"] in (1, 58)
+        st = socket.SOCK_RAW if icmp else socket.SOCK_STREAM if p["proto"] == 6 else socket.SOCK_DGRAM
+        s = socket.socket(socket.AF_INET6 if is6(p["src"]) else socket.AF_INET, st, p["proto"] if icmp else 0)
         r = "ok"
         try:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             if p.get("mark"):
                 s.setsockopt(socket.SOL_SOCKET, 36, p["mark"])  # SO_MARK
-            s.bind((p["src"], p["sport"]))
-            if p["proto"] == 6:
+            s.bind((p["src"], 0 if icmp else p["sport"]))
+            if icmp:
+                # ICMPv6 raw sockets get their checksum from the kernel; ICMP ones need it here.
+                data = echo(p, 0, MAGIC + p["token"].encode() + b";")
+                if p["proto"] == 1:
+                    data = data[:2] + struct.pack("!H", csum(data)) + data[4:]
+                s.sendto(data, (p["dst"], 0))
+            elif p["proto"] == 6:
                 s.setblocking(False)
                 e = s.connect_ex((p["dst"], p["dport"]))
                 if e not in (0, errno.EINPROGRESS):

@@ -29,8 +29,9 @@ export type WhatIfSets = readonly string[] | null;
 
 export function traceArgs(inputs: readonly string[], p: Probe, json: boolean, whatif: WhatIfSets = null): string[] {
   const command = whatif ? ["whatif", ...inputs, ...whatif.flatMap((s) => ["--set", s])] : ["trace", ...inputs];
-  const a = [...command, "--src", p.src, "--dst", p.dst, "--proto", p.proto === 6 ? "tcp" : "udp",
-    "--sport", String(p.sport), "--dport", String(p.dport), "--iif", p.iif ?? "none"];
+  const icmp = p.proto === 1 || p.proto === 58;
+  const a = [...command, "--src", p.src, "--dst", p.dst, "--proto", icmp ? "icmp" : p.proto === 6 ? "tcp" : "udp",
+    ...(icmp ? [] : ["--sport", String(p.sport), "--dport", String(p.dport)]), "--iif", p.iif ?? "none"];
   if (p.mark !== 0) a.push("--mark", `0x${p.mark.toString(16)}`);
   if (json) a.push("--json");
   return a;

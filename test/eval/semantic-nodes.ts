@@ -130,6 +130,30 @@ export const NODES = {
   masquerade6: dump6(NAT("-A POSTROUTING -o eth+ -j MASQUERADE"), POD_RULES6),
   dnat6: dump6(NAT("-A PREROUTING -d fd00:100::5/128 -p tcp -m tcp --dport 80 -j DNAT --to-destination [2001:db8:9::2]:8080"), DEFAULT_RULES6),
   dropPolicy6: dump6("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -d 2001:db8:ff00::/40 -j ACCEPT\nCOMMIT", DEFAULT_RULES6),
+  // kube-proxy on an IPv6 cluster: ClusterIP and NodePort, one endpoint the pod itself, masquerade by mark.
+  kubeProxy6: dump6(NAT([
+    ":KUBE-EXT-A - [0:0]", ":KUBE-MARK-MASQ - [0:0]", ":KUBE-NODEPORTS - [0:0]", ":KUBE-POSTROUTING - [0:0]",
+    ":KUBE-SEP-A1 - [0:0]", ":KUBE-SEP-A2 - [0:0]", ":KUBE-SERVICES - [0:0]", ":KUBE-SVC-A - [0:0]",
+    "-A PREROUTING -m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES",
+    "-A OUTPUT -m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES",
+    "-A POSTROUTING -m comment --comment \"kubernetes postrouting rules\" -j KUBE-POSTROUTING",
+    "-A KUBE-EXT-A -m comment --comment \"masquerade traffic for default/web:http external destinations\" -j KUBE-MARK-MASQ",
+    "-A KUBE-EXT-A -j KUBE-SVC-A",
+    "-A KUBE-MARK-MASQ -j MARK --set-xmark 0x4000/0x4000",
+    "-A KUBE-NODEPORTS -p tcp -m comment --comment \"default/web:http\" -m tcp --dport 30080 -j KUBE-EXT-A",
+    "-A KUBE-POSTROUTING -m mark ! --mark 0x4000/0x4000 -j RETURN",
+    "-A KUBE-POSTROUTING -j MARK --set-xmark 0x4000/0x0",
+    "-A KUBE-POSTROUTING -m comment --comment \"kubernetes service traffic requiring SNAT\" -j MASQUERADE --random-fully",
+    "-A KUBE-SEP-A1 -s 2001:db8:1::50/128 -m comment --comment \"default/web:http\" -j KUBE-MARK-MASQ",
+    "-A KUBE-SEP-A1 -p tcp -m comment --comment \"default/web:http\" -m tcp -j DNAT --to-destination [2001:db8:1::50]:8080",
+    "-A KUBE-SEP-A2 -s 2001:db8:9::2/128 -m comment --comment \"default/web:http\" -j KUBE-MARK-MASQ",
+    "-A KUBE-SEP-A2 -p tcp -m comment --comment \"default/web:http\" -m tcp -j DNAT --to-destination [2001:db8:9::2]:8080",
+    "-A KUBE-SERVICES -d fd00:100::10/128 -p tcp -m comment --comment \"default/web:http cluster IP\" -m tcp --dport 80 -j KUBE-SVC-A",
+    "-A KUBE-SERVICES -m comment --comment \"kubernetes service nodeports; NOTE: this must be the last rule in this chain\" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS",
+    "-A KUBE-SVC-A ! -s 2001:db8:1::/64 -d fd00:100::10/128 -p tcp -m comment --comment \"default/web:http cluster IP\" -m tcp --dport 80 -j KUBE-MARK-MASQ",
+    "-A KUBE-SVC-A -m comment --comment \"default/web:http -> [2001:db8:1::50]:8080\" -m statistic --mode random --probability 0.50000000000 -j KUBE-SEP-A1",
+    "-A KUBE-SVC-A -m comment --comment \"default/web:http -> [2001:db8:9::2]:8080\" -j KUBE-SEP-A2",
+  ].join("\n")), DEFAULT_RULES6),
   reject6: dump6(FILTER("-A FORWARD -d 2001:db8:ff00::/40 -j REJECT\n-A FORWARD -d 2001:db8:eeee::/48 -p tcp -j REJECT --reject-with tcp-reset"), DEFAULT_RULES6),
 } as const;
 
@@ -179,5 +203,10 @@ export const KERNEL_PACKETS: Partial<Record<keyof typeof NODES, { src: string; d
   masquerade6: [{ src: "2001:db8:1::50", dst: "2001:db8:ff00::9", iif: "eni1" }],
   dnat6: [{ src: "2001:db8:1::50", dst: "fd00:100::5", iif: "eni1", dport: 80 }],
   dropPolicy6: [{ src: "2001:db8:1::50", dst: "2001:db8:ff00::9", iif: "eni1" }, { src: "2001:db8:1::50", dst: "2001:db8:eeee::9", iif: "eni1" }],
+  kubeProxy6: [
+    { src: "2001:db8:1::50", dst: "fd00:100::10", iif: "eni1", dport: 80, repeat: 8 },
+    { src: "2001:db8:ff00::7", dst: "2001:db8:1::10", iif: "eth0", dport: 30080, repeat: 8 },
+    { src: "2001:db8:1::10", dst: "fd00:100::10", iif: null, dport: 80, repeat: 8 },
+  ],
   reject6: [{ src: "2001:db8:1::50", dst: "2001:db8:ff00::9", iif: "eni1" }, { src: "2001:db8:1::50", dst: "2001:db8:eeee::9", iif: "eni1" }],
 };

@@ -178,6 +178,14 @@ describe("IPv6 (an EKS IPv6 node: pods on the ENI's prefix, link-local gateways)
     expect(dnat.outcomes[0]?.final.dport).toBe(8080);
   });
 
+  it("kube-proxy's ip6tables rules: a ClusterIP splits over its endpoints, the hairpin is masqueraded", () => {
+    const t = trace(NODES.kubeProxy6, pod("fd00:100::10", { dport: 80 }));
+    const byDst = Object.fromEntries(t.outcomes.map((o) => [o.final.dst, o]));
+    expect(Object.keys(byDst).sort()).toEqual(["2001:db8:1::50", "2001:db8:9::2"]);
+    expect(byDst["2001:db8:1::50"]).toMatchObject({ snat: true, final: { src: "2001:db8:1::10", dport: 8080 }, egress: { interface: "eni1" } });
+    expect(byDst["2001:db8:9::2"]).toMatchObject({ snat: false, egress: { interface: "eth0" } });
+  });
+
   it("a DROP policy in ip6tables filter FORWARD drops what no rule accepts", () => {
     expect(trace(NODES.dropPolicy6, pod("2001:db8:ff00::9")).verdict).toBe("forwarded");
     expect(trace(NODES.dropPolicy6, pod("2001:db8:eeee::9")).verdict).toBe("dropped");

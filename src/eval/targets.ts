@@ -57,7 +57,6 @@ function maskBits(family: 4 | 6, len: number): bigint {
   return len === 0 ? 0n : ((1n << BigInt(len)) - 1n) << BigInt(width - len);
 }
 
-/** REDIRECT sends to the arriving interface's primary address (127.0.0.1 / ::1 for local packets). */
 /**
  * The source port SNAT or MASQUERADE gives a new connection (nf_nat's get_unique_tuple; no other
  * connection clashes with the traced one): a one-port range's port; with --random or
@@ -65,13 +64,14 @@ function maskBits(family: 4 | 6, len: number): bigint {
  * --random-fully and kube-proxy's masquerade); else the original port when it is in the range (or
  * no range is given); else one picked at random within the range (null).
  */
-export function snatPort(original: number | null, ports: Range | null, randomized: boolean): number | null {
+function snatPort(original: number | null, ports: Range | null, randomized: boolean): number | null {
   if (original === null) return null;
   if (ports !== null && ports.lo === ports.hi) return ports.lo;
   if (randomized) return null;
   return ports === null || (original >= ports.lo && original <= ports.hi) ? original : null;
 }
 
+/** REDIRECT sends to the arriving interface's primary address (127.0.0.1 / ::1 for local packets). */
 function redirectAddress(facts: NodeFacts, world: World): IpAddr | null {
   if (world.iif === null) return { family: world.dst.family, value: world.dst.family === 4 ? 0x7f000001n : 1n };
   const iface = facts.interface(world.iif);

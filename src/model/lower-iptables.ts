@@ -247,11 +247,11 @@ class TableBuilder {
   private resolving: (name: string) => boolean = this.isChain;
   // Made once, not per rule: the memo calls them only for groups it has not lowered before.
   private readonly lowerBaseOption = (item: IptBaseOption): Match[] => {
-    const m = lowerBase(item, this.context());
+    const m = lowerBase(item, this.lineContext);
     return m ? [m] : [];
   };
-  private readonly lowerModule = (item: IptMatchModule): Match[] => lowerMatchModule(item, this.context());
-  private readonly lowerTargetSpec = (spec: IptTargetSpec): Target | null => lowerTarget(spec, this.context(), this.resolving);
+  private readonly lowerModule = (item: IptMatchModule): Match[] => lowerMatchModule(item, this.lineContext);
+  private readonly lowerTargetSpec = (spec: IptTargetSpec): Target | null => lowerTarget(spec, this.lineContext, this.resolving);
   /** The matches of the rule being lowered; each rule gets an exact-size copy. */
   private readonly matches: Match[] = [];
 
@@ -389,10 +389,6 @@ class TableBuilder {
     this.line = at;
   }
 
-  private context(): LowerContext {
-    return this.lineContext;
-  }
-
   private lowerRule(source: SourceLine, node: CommandLine["node"], chain: string, seq: number): Rule {
     this.lowering(source);
     const memo = this.how.memo;
@@ -440,7 +436,7 @@ class TableBuilder {
       const module = implicitModule(protocol);
       const first = stray[0] as IptExtOption;
       if (module === null) this.report(source, first.column, "error", `--${first.name} needs a match module: expected -m MODULE (or -p tcp/udp) before it`);
-      else for (const m of lowerMatchModule({ type: "match", flag: "-m", module, options: stray, column: first.column }, this.context())) matches[count++] = m;
+      else for (const m of lowerMatchModule({ type: "match", flag: "-m", module, options: stray, column: first.column }, this.lineContext)) matches[count++] = m;
     }
     const rule: Rule = {
       table: this.name,

@@ -119,9 +119,12 @@ export const NODES = {
     "-A FORWARD -d 198.51.100.0/24 -p tcp -j REJECT --reject-with tcp-reset",
     "-A FORWARD -d 203.0.113.0/24 -j DROP",
   ].join("\n")), DEFAULT_RULES),
+  // How SNAT leaves the source port, by destination (probes come from ports 20000 and up).
   snatPorts: dump(NAT([
-    "-A POSTROUTING -d 192.0.2.0/24 -j SNAT --to-source 10.0.1.10",
-    "-A POSTROUTING -d 198.51.100.0/24 -p tcp -j SNAT --to-source 10.0.1.10:1024",
+    "-A POSTROUTING -d 192.0.2.0/25 -j SNAT --to-source 10.0.1.10",
+    "-A POSTROUTING -d 192.0.2.128/25 -p tcp -j MASQUERADE --to-ports 20000-29999",
+    "-A POSTROUTING -d 198.51.100.0/25 -p tcp -j SNAT --to-source 10.0.1.10:1024",
+    "-A POSTROUTING -d 198.51.100.128/25 -p tcp -j MASQUERADE --to-ports 1024-2047",
     "-A POSTROUTING -d 203.0.113.0/24 -j SNAT --to-source 10.0.1.10 --random-fully",
   ].join("\n")), DEFAULT_RULES),
   plain6: dump6("", DEFAULT_RULES6),
@@ -188,7 +191,8 @@ export const KERNEL_PACKETS: Partial<Record<keyof typeof NODES, { src: string; d
   ],
   snatPorts: [
     { src: "10.0.1.50", dst: "192.0.2.9", iif: "eni1" }, { src: "10.0.1.50", dst: "192.0.2.9", iif: "eni1", proto: 17, dport: 53 },
-    { src: "10.0.1.50", dst: "198.51.100.9", iif: "eni1", repeat: 1 }, { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" },
+    { src: "10.0.1.50", dst: "192.0.2.200", iif: "eni1" }, { src: "10.0.1.50", dst: "198.51.100.9", iif: "eni1", repeat: 1 },
+    { src: "10.0.1.50", dst: "198.51.100.200", iif: "eni1" }, { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" },
   ],
   plain6: [
     { src: "2001:db8:1::50", dst: "2001:db8:ff00::9", iif: "eni1" }, { src: "2001:db8:1::50", dst: "2001:db8:1::20", iif: "eni1" },

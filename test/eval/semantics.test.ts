@@ -58,15 +58,13 @@ describe("netfilter traversal", () => {
   });
 
   it("SNAT keeps the source port unless it must or may pick another: then the port is unknown", () => {
-    const sport = (target: string, port = 40000) =>
-      trace(dump(NAT(`-A POSTROUTING -o eth0 -j ${target}`), DEFAULT_RULES), packet({ src: "10.0.1.50", dst: "203.0.113.9", sport: port })).outcomes[0]?.final.sport;
-    expect(sport("SNAT --to-source 10.0.1.10")).toBe(40000);
-    // The VPC CNI's default (AWS_VPC_K8S_CNI_RANDOMIZESNAT=prng) and kube-proxy's masquerade.
-    expect(sport("SNAT --to-source 10.0.1.10 --random-fully")).toBeNull();
-    expect(sport("MASQUERADE --random-fully")).toBeNull();
-    expect(sport("SNAT --to-source 10.0.1.10:1024")).toBe(1024);
-    expect(sport("MASQUERADE --to-ports 1024-2047")).toBeNull();
-    expect(sport("MASQUERADE --to-ports 1024-2047", 1500)).toBe(1500);
+    const sport = (dst: string) => trace(NODES.snatPorts, packet({ src: "10.0.1.50", dst, sport: 20001 })).outcomes[0]?.final.sport;
+    expect(sport("192.0.2.9")).toBe(20001);
+    expect(sport("192.0.2.200")).toBe(20001); // inside --to-ports 20000-29999
+    expect(sport("198.51.100.9")).toBe(1024); // a one-port range
+    expect(sport("198.51.100.200")).toBeNull(); // outside --to-ports 1024-2047: picked at random in it
+    // --random-fully: the VPC CNI's default (AWS_VPC_K8S_CNI_RANDOMIZESNAT=prng) and kube-proxy's masquerade.
+    expect(sport("203.0.113.9")).toBeNull();
   });
 
   it("MASQUERADE takes the egress interface's primary address", () => {

@@ -12,8 +12,9 @@ export type Layout = "current" | "chained" | "legacy" | "external";
 
 export interface GeneratedNode {
   label: string;
-  layout: Layout;
-  files: Record<"iptables-save.txt" | "ip-rule.txt" | "ip-route.txt" | "ip-addr.txt", string>;
+  layout: Layout | "ipv6";
+  /** Dump files by name (the name tells podpath what each holds, and its family). */
+  files: Record<string, string>;
 }
 
 function ipNum(s: string): number {
@@ -24,18 +25,18 @@ function ipStr(n: number): string {
   return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join(".");
 }
 
-function hex(r: Rng, n: number): string {
+export function hex(r: Rng, n: number): string {
   let s = "";
   for (let i = 0; i < n; i++) s += Math.floor(r() * 16).toString(16);
   return s;
 }
 
-function mac(r: Rng, ec2: boolean): string {
+export function mac(r: Rng, ec2: boolean): string {
   const first = ec2 ? 0x02 : (Math.floor(r() * 256) | 2) & 0xfe;
   return [first, ...Array.from({ length: 5 }, () => Math.floor(r() * 256))].map((b) => b.toString(16).padStart(2, "0")).join(":");
 }
 
-function chainId(r: Rng): string {
+export function chainId(r: Rng): string {
   const a = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
   let s = "";
   for (let i = 0; i < 16; i++) s += a[Math.floor(r() * 32)];
@@ -43,7 +44,7 @@ function chainId(r: Rng): string {
 }
 
 /** iptables prints statistic probabilities from a 31-bit fixed-point value with %.11f. */
-function probability(p: number): string {
+export function probability(p: number): string {
   return (Math.round(p * 0x80000000) / 0x80000000).toFixed(11);
 }
 

@@ -37,22 +37,38 @@ function toNum(prefix: Prefix): number {
   return Number(prefix.value);
 }
 
-/** A host address inside the prefix (not its network or broadcast address when it has them). */
+/**
+ * A host address inside the prefix: not an IPv4 network's network or broadcast address, not an
+ * IPv6 subnet's router anycast address (::0), and among the first million hosts of a big IPv6 prefix.
+ */
 export function hostIn(r: Rng, p: Prefix): string {
+  if (p.family === 6) {
+    const hostBits = 128 - p.len;
+    if (hostBits === 0) return formatAddress(p);
+    const span = hostBits > 20 ? 2 ** 20 : 2 ** hostBits - 1;
+    return formatAddress({ family: 6, value: p.value + 1n + BigInt(Math.floor(r() * span)) });
+  }
   if (p.len >= 31) return v4(toNum(p) + (p.len === 31 ? Math.floor(r() * 2) : 0));
   const size = 2 ** (32 - p.len);
   return v4(toNum(p) + 1 + Math.floor(r() * (size - 2)));
 }
 
+/** fe80::/10: an IPv6 link-local address or prefix. */
+function linkLocal(a: { family: 4 | 6; value: bigint }): boolean {
+  return a.family === 6 && a.value >> 118n === 0x3fan;
+}
+
 function usable(p: Prefix): boolean {
+  if (p.family === 6) return p.len >= 16 && !linkLocal(p) && p.value >> 120n !== 0xffn && p.value !== 0n && p.value !== 1n;
   const first = Number(p.value >> 24n);
-  return p.family === 4 && p.len >= 8 && first !== 127 && first !== 0 && first < 224 && !(first === 169 && p.len < 32);
+  return p.len >= 8 && first !== 127 && first !== 0 && first < 224 && !(first === 169 && p.len < 32);
 }
 
 export interface NodeFacts {
+  family: 4 | 6;
   pods: { ip: string; veth: string }[];
   local: { ip: string; iface: string }[];
-  /** Interfaces with an IPv4 address (ENIs and the like). */
+  /** Interfaces with an address of the family, link-local ones aside (ENIs and the like). */
   enis: string[];
   primaryIface: string | null;
   prefixes: Prefix[];
@@ -71,29 +87,31 @@ function protoOf(ms: readonly Match[]): 6 | 17 | null {
   return null;
 }
 
-export function factsOf(node: NodeModel): NodeFacts {
+export function factsOf(node: NodeModel, family: 4 | 6 = 4): NodeFacts {
   const ifaces = buildableInterfaces(node);
   const names = new Set(ifaces.map((i) => i.name.replace(/@.*/, "")));
-  const withAddr = new Set(ifaces.filter((i) => i.addresses.some((a) => a.address.family === 4)).map((i) => i.name.replace(/@.*/, "")));
+  const ours = (a: { family: 4 | 6; value: bigint }) => a.family === family && !linkLocal(a);
+  const hostLen = family === 4 ? 32 : 128;
+  const withAddr = new Set(ifaces.filter((i) => i.addresses.some((a) => ours(a.address))).map((i) => i.name.replace(/@.*/, "")));
   const pods = new Map<string, string>();
   const prefixes = new Map<string, Prefix>();
   const addPrefix = (p: Prefix | null) => {
     if (p && usable(p)) prefixes.set(`${p.value}/${p.len}`, p);
   };
   for (const r of node.routing.routes) {
-    if (r.family !== 4) continue;
+    if (r.family !== family) continue;
     const nh = r.nexthops[0];
     const dev = nh?.dev?.replace(/@.*/, "");
-    if (r.dst.len === 32 && r.nexthops.length === 1 && nh && !nh.gateway && dev && names.has(dev) && !withAddr.has(dev) && r.type === "unicast") {
+    if (r.dst.len === hostLen && r.nexthops.length === 1 && nh && !nh.gateway && dev && names.has(dev) && !withAddr.has(dev) && r.type === "unicast") {
       pods.set(formatAddress(r.dst), dev);
     }
     if (r.table !== "local" && r.dst.len > 0) addPrefix(r.dst);
   }
-  for (const r of node.routing.rules) if (r.family === 4) { addPrefix(r.from); addPrefix(r.to); }
+  for (const r of node.routing.rules) if (r.family === family) { addPrefix(r.from); addPrefix(r.to); }
   const services: NodeFacts["services"] = [];
   const nodePorts: NodeFacts["nodePorts"] = [];
   const dnat = new Set<string>();
-  const rs = node.rulesets.find((x) => x.family === 4);
+  const rs = node.rulesets.find((x) => x.family === family);
   for (const table of rs?.tables.values() ?? []) {
     for (const chain of table.chains.values()) {
       for (const rule of chain.rules) {
@@ -102,7 +120,7 @@ export function factsOf(node: NodeModel): NodeFacts {
         const proto = protoOf(rule.matches);
         const port = portOf(rule.matches);
         if (table.name === "nat" && chain.name === "KUBE-SERVICES" && proto && port !== null) {
-          const d = rule.matches.find((m) => m.type === "destination" && !m.negated && m.prefix.len === 32);
+          const d = rule.matches.find((m) => m.type === "destination" && !m.negated && m.prefix.len === hostLen);
           if (d && d.type === "destination") services.push({ ip: formatAddress(d.prefix), proto, port });
         }
         if (table.name === "nat" && chain.name === "KUBE-NODEPORTS" && proto && port !== null) nodePorts.push({ proto, port });
@@ -110,9 +128,10 @@ export function factsOf(node: NodeModel): NodeFacts {
     }
   }
   const local: NodeFacts["local"] = [];
-  for (const i of ifaces) for (const a of i.addresses) if (a.address.family === 4) local.push({ ip: formatAddress(a.address), iface: i.name.replace(/@.*/, "") });
-  const def = node.routing.routes.find((r) => r.family === 4 && r.table === "main" && r.dst.len === 0 && r.nexthops[0]?.dev);
+  for (const i of ifaces) for (const a of i.addresses) if (ours(a.address)) local.push({ ip: formatAddress(a.address), iface: i.name.replace(/@.*/, "") });
+  const def = node.routing.routes.find((r) => r.family === family && r.table === "main" && r.dst.len === 0 && r.nexthops[0]?.dev);
   return {
+    family,
     pods: [...pods].map(([ip, veth]) => ({ ip, veth })),
     local,
     enis: [...withAddr],
@@ -146,11 +165,12 @@ export class ProbeMaker {
   }
 }
 
-export const INTERNET = ["203.0.113.9", "198.51.100.23", "192.0.2.77"];
+/** "The internet", by family: documentation addresses. */
+export const INTERNET = { 4: ["203.0.113.9", "198.51.100.23", "192.0.2.77"], 6: ["2001:db8:ff00::9", "2001:db8:ff01::23", "2001:db8:ff02::77"] } as const;
 
 /** Destinations worth sending to: the internet, hosts in every CIDR the rules mention, pods, node addresses. */
 export function destinations(r: Rng, f: NodeFacts): string[] {
-  const out = new Set<string>(INTERNET);
+  const out = new Set<string>(INTERNET[f.family]);
   for (const p of f.prefixes) out.add(hostIn(r, p));
   for (const p of f.pods) out.add(p.ip);
   for (const l of f.local) out.add(l.ip);
@@ -158,18 +178,20 @@ export function destinations(r: Rng, f: NodeFacts): string[] {
   return [...out];
 }
 
-export function probesFor(node: NodeModel, r: Rng, tag: string, count: number): { probes: Probe[]; neighbours: string[] } {
-  const f = factsOf(node);
+export function probesFor(node: NodeModel, r: Rng, tag: string, count: number, family: 4 | 6 = 4): { probes: Probe[]; neighbours: string[] } {
+  const f = factsOf(node, family);
+  const internet = INTERNET[family][0];
+  const ping = family === 4 ? 1 : 58;
   const mk = new ProbeMaker(r, tag);
   const dsts = destinations(r, f);
   const localIps = new Set(f.local.map((l) => l.ip));
   const primary = f.local.find((l) => l.iface === f.primaryIface) ?? f.local[0];
   const out: Probe[] = [];
-  const ext = pick(r, INTERNET);
+  const ext = pick(r, INTERNET[family]);
   // The named classes.
   for (const pod of f.pods) {
-    out.push(mk.make(pod.ip, "203.0.113.9", 6, 443, pod.veth));
-    out.push(mk.make(pod.ip, "203.0.113.9", 1, 0, pod.veth)); // a ping: SNATed (or not) like the rest
+    out.push(mk.make(pod.ip, internet, 6, 443, pod.veth));
+    out.push(mk.make(pod.ip, internet, ping, 0, pod.veth)); // a ping: SNATed (or not) like the rest
     for (const p of f.prefixes) {
       const d = hostIn(r, p);
       if (d !== pod.ip && !localIps.has(d)) out.push(mk.make(pod.ip, d, mk.proto(), mk.port(), pod.veth));
@@ -178,10 +200,10 @@ export function probesFor(node: NodeModel, r: Rng, tag: string, count: number): 
     for (const other of f.pods) if (other.ip !== pod.ip) out.push(mk.make(pod.ip, other.ip, 6, 8080, pod.veth));
   }
   if (primary) {
-    out.push(mk.make(primary.ip, "203.0.113.9", 6, 443, null));
-    out.push(mk.make(primary.ip, "203.0.113.9", 6, 443, null, 0x80));
-    out.push(mk.make(primary.ip, "203.0.113.9", 17, 53, null, 0x4000));
-    out.push(mk.make(primary.ip, "203.0.113.9", 1, 0, null));
+    out.push(mk.make(primary.ip, internet, 6, 443, null));
+    out.push(mk.make(primary.ip, internet, 6, 443, null, 0x80));
+    out.push(mk.make(primary.ip, internet, 17, 53, null, 0x4000));
+    out.push(mk.make(primary.ip, internet, ping, 0, null));
     for (const s of f.services) out.push(mk.make(primary.ip, s.ip, s.proto, s.port, null));
     for (const np of f.nodePorts) out.push(mk.make(ext, primary.ip, np.proto, np.port, primary.iface));
   }
@@ -190,7 +212,7 @@ export function probesFor(node: NodeModel, r: Rng, tag: string, count: number): 
   const sources: { ip: string; iif: string | null }[] = [
     ...f.pods.map((p) => ({ ip: p.ip, iif: p.veth })),
     ...f.local.map((l) => ({ ip: l.ip, iif: null })),
-    ...f.enis.map((e) => ({ ip: pick(r, INTERNET), iif: e })),
+    ...f.enis.map((e) => ({ ip: pick(r, INTERNET[family]), iif: e })),
   ];
   for (let i = 0; out.length < count && i < count * 4 && sources.length > 0; i++) {
     const s = pick(r, sources);

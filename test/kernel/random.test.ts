@@ -1,5 +1,5 @@
 /**
- * Randomised differential test: CNI-style + kube-proxy-style nodes generated as dump text (seeded by
+ * Randomised differential test: CNI-style + kube-proxy-style nodes, IPv4 and IPv6, generated as dump text (seeded by
  * PODPATH_SEED, printed), parsed by podpath, built in namespaces, probed with random packets.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -8,21 +8,25 @@ import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { parseInputs } from "../../src/model/bundle.js";
 import { generateNode } from "./gen-node.js";
+import { generateNode6 } from "./gen-node6.js";
 import { report, runNode } from "./harness.js";
 import { kernelUnsupportedReason } from "./netns.js";
 import { probesFor, rng, seedFromEnv } from "./packets.js";
 import { cliBuilt } from "./podpath.js";
 
 const NODES = Number(process.env.PODPATH_KERNEL_RANDOM_NODES ?? 16);
+/** EKS IPv6 nodes (gen-node6.ts), after the IPv4 ones. */
+const NODES6 = Number(process.env.PODPATH_KERNEL_RANDOM_NODES6 ?? 4);
 const PER_NODE = Number(process.env.PODPATH_KERNEL_PER_NODE ?? 130);
 const unsupported = kernelUnsupportedReason() ?? (cliBuilt() ? null : "kernel tests skipped: podpath is not built (npm run build)");
 const seed = seedFromEnv();
 
 describe.skipIf(unsupported !== null)("random nodes against the kernel", () => {
-  console.log(`random: PODPATH_SEED=${seed} (${NODES} nodes × ~${PER_NODE} packets)`);
-  test.each(Array.from({ length: NODES }, (_, i) => i))("random node %i", async (i) => {
+  console.log(`random: PODPATH_SEED=${seed} (${NODES} IPv4 and ${NODES6} IPv6 nodes × ~${PER_NODE} packets)`);
+  test.each(Array.from({ length: NODES + NODES6 }, (_, i) => i))("random node %i", async (i) => {
     const r = rng((seed + Math.imul(i + 1, 0x9e3779b1)) >>> 0);
-    const gen = generateNode(r, i);
+    const family = i < NODES ? 4 : 6;
+    const gen = family === 4 ? generateNode(r, i) : generateNode6(r, i);
     const dir = mkdtempSync(join(tmpdir(), `pp-kernel-${gen.label}-`));
     try {
       for (const [name, text] of Object.entries(gen.files)) writeFileSync(join(dir, name), text);
@@ -30,7 +34,7 @@ describe.skipIf(unsupported !== null)("random nodes against the kernel", () => {
       const errors = bundle.diagnostics.filter((d) => d.severity === "error");
       expect(errors.map((d) => `${d.file}:${d.line}: ${d.message} | ${d.excerpt}`), `${gen.label}: podpath could not parse the generated dump`).toEqual([]);
       const node = bundle.nodes[0]!;
-      const { probes, neighbours } = probesFor(node, r, gen.label, PER_NODE);
+      const { probes, neighbours } = probesFor(node, r, gen.label, PER_NODE, family);
       const run = await runNode("random", gen.label, node, [dir], probes, neighbours);
       for (const w of run.warnings) console.log(`${gen.label}: harness: ${w}`);
       const text = run.disagreements.map((d) => report(d, [dir])).join("\n\n");

@@ -5,7 +5,7 @@
  *   kernel agreement: K/N packets
  *
  * Usage: node test/kernel/run.mjs [vitest args…]   (build first: npm run build)
- * Env: PODPATH_SEED (one seed for the whole run; printed), PODPATH_KERNEL_RANDOM_NODES,
+ * Env: PODPATH_SEED (one seed for the whole run; printed), PODPATH_KERNEL_RANDOM_NODES (IPv4), PODPATH_KERNEL_RANDOM_NODES6,
  *      PODPATH_KERNEL_PER_NODE, PODPATH_KERNEL_PER_FIXTURE, PODPATH_KERNEL_SPAWN=1 (spawn the CLI per packet).
  */
 import { execFileSync, spawnSync } from "node:child_process";

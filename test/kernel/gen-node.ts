@@ -48,6 +48,62 @@ export function probability(p: number): string {
   return (Math.round(p * 0x80000000) / 0x80000000).toFixed(11);
 }
 
+/** Where kubeProxyRules adds its chains and rules. */
+export interface RuleSink {
+  natChains: Set<string>;
+  nat: string[];
+  filter: string[];
+}
+
+/**
+ * kube-proxy's iptables-mode rules for 1–4 services, in either family: a ClusterIP each, 0–3
+ * endpoints (none: the service is rejected in filter), picked by statistic and DNATed, some with a
+ * NodePort through KUBE-EXT; then the NodePort dispatch, the masquerade mark and KUBE-POSTROUTING.
+ */
+export function kubeProxyRules(r: Rng, how: { family: 4 | 6; serviceIp: () => string; endpoint: () => string }, out: RuleSink): void {
+  const { natChains, nat, filter } = out;
+  const host = how.family === 4 ? "/32" : "/128";
+  const at = (ep: string, port: number) => (how.family === 4 ? `${ep}:${port}` : `[${ep}]:${port}`);
+  const unreachable = how.family === 4 ? "icmp-port-unreachable" : "icmp6-port-unreachable";
+  const nSvc = 1 + Math.floor(r() * 4);
+  for (let s = 0; s < nSvc; s++) {
+    const ip = how.serviceIp();
+    const proto = r() < 0.75 ? "tcp" : "udp";
+    const port = pick(r, [80, 443, 53, 8080, 9000]);
+    const tport = pick(r, [port, 8080, 8443]);
+    const name = `ns${s}/svc${s}:p`;
+    const nEp = Math.floor(r() * 4);
+    if (nEp === 0) {
+      filter.push(`-A KUBE-SERVICES -d ${ip}${host} -p ${proto} -m comment --comment "${name} has no endpoints" -m ${proto} --dport ${port} -j REJECT --reject-with ${unreachable}`);
+      continue;
+    }
+    const svc = `KUBE-SVC-${chainId(r)}`;
+    natChains.add(svc);
+    nat.push(`-A KUBE-SERVICES -d ${ip}${host} -p ${proto} -m comment --comment "${name} cluster IP" -m ${proto} --dport ${port} -j ${svc}`);
+    for (let e = 0; e < nEp; e++) {
+      const ep = how.endpoint();
+      const sep = `KUBE-SEP-${chainId(r)}`;
+      natChains.add(sep);
+      const left = nEp - e;
+      nat.push(`-A ${svc} -m comment --comment "${name} -> ${at(ep, tport)}"${left > 1 ? ` -m statistic --mode random --probability ${probability(1 / left)}` : ""} -j ${sep}`);
+      nat.push(`-A ${sep} -s ${ep}${host} -m comment --comment "${name}" -j KUBE-MARK-MASQ`);
+      nat.push(`-A ${sep} -p ${proto} -m comment --comment "${name}" -m ${proto} -j DNAT --to-destination ${at(ep, tport)}`);
+    }
+    if (r() < 0.5) {
+      const ext = `KUBE-EXT-${chainId(r)}`;
+      natChains.add(ext);
+      nat.push(`-A KUBE-NODEPORTS -p ${proto} -m comment --comment "${name}" -m ${proto} --dport ${30000 + Math.floor(r() * 2767)} -j ${ext}`);
+      nat.push(`-A ${ext} -m comment --comment "masquerade traffic for ${name} external destinations" -j KUBE-MARK-MASQ`);
+      nat.push(`-A ${ext} -j ${svc}`);
+    }
+  }
+  nat.push("-A KUBE-SERVICES -m comment --comment \"kubernetes service nodeports; NOTE: this must be the last rule in this chain\" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS");
+  nat.push("-A KUBE-MARK-MASQ -j MARK --set-xmark 0x4000/0x4000");
+  nat.push("-A KUBE-POSTROUTING -m mark ! --mark 0x4000/0x4000 -j RETURN");
+  nat.push("-A KUBE-POSTROUTING -j MARK --set-xmark 0x4000/0x0");
+  nat.push("-A KUBE-POSTROUTING -m comment --comment \"kubernetes service traffic requiring SNAT\" -j MASQUERADE --random-fully");
+}
+
 interface Eni { name: string; ip: string; table: string; mac: string; pods: { ip: string; veth: string; mac: string }[] }
 
 export function generateNode(r: Rng, index: number): GeneratedNode {
@@ -146,44 +202,12 @@ export function generateNode(r: Rng, index: number): GeneratedNode {
   }
 
   // kube-proxy services.
-  const nSvc = 1 + Math.floor(r() * 4);
   const remote = () => ipStr(vpcBase + 2 ** (32 - vpcLen) - 256 * (2 + Math.floor(r() * 3)) + 10 + Math.floor(r() * 200));
-  for (let s = 0; s < nSvc; s++) {
-    const ip = `${svcCidr}.${Math.floor(r() * 255)}.${1 + Math.floor(r() * 250)}`;
-    const proto = r() < 0.75 ? "tcp" : "udp";
-    const port = pick(r, [80, 443, 53, 8080, 9000]);
-    const tport = pick(r, [port, 8080, 8443]);
-    const name = `ns${s}/svc${s}:p`;
-    const nEp = Math.floor(r() * 4);
-    if (nEp === 0) {
-      filter.push(`-A KUBE-SERVICES -d ${ip}/32 -p ${proto} -m comment --comment "${name} has no endpoints" -m ${proto} --dport ${port} -j REJECT --reject-with icmp-port-unreachable`);
-      continue;
-    }
-    const svc = `KUBE-SVC-${chainId(r)}`;
-    natChains.add(svc);
-    nat.push(`-A KUBE-SERVICES -d ${ip}/32 -p ${proto} -m comment --comment "${name} cluster IP" -m ${proto} --dport ${port} -j ${svc}`);
-    for (let e = 0; e < nEp; e++) {
-      const ep = allPods.length > 0 && r() < 0.6 ? pick(r, allPods).ip : remote();
-      const sep = `KUBE-SEP-${chainId(r)}`;
-      natChains.add(sep);
-      const left = nEp - e;
-      nat.push(`-A ${svc} -m comment --comment "${name} -> ${ep}:${tport}"${left > 1 ? ` -m statistic --mode random --probability ${probability(1 / left)}` : ""} -j ${sep}`);
-      nat.push(`-A ${sep} -s ${ep}/32 -m comment --comment "${name}" -j KUBE-MARK-MASQ`);
-      nat.push(`-A ${sep} -p ${proto} -m comment --comment "${name}" -m ${proto} -j DNAT --to-destination ${ep}:${tport}`);
-    }
-    if (r() < 0.5) {
-      const ext = `KUBE-EXT-${chainId(r)}`;
-      natChains.add(ext);
-      nat.push(`-A KUBE-NODEPORTS -p ${proto} -m comment --comment "${name}" -m ${proto} --dport ${30000 + Math.floor(r() * 2767)} -j ${ext}`);
-      nat.push(`-A ${ext} -m comment --comment "masquerade traffic for ${name} external destinations" -j KUBE-MARK-MASQ`);
-      nat.push(`-A ${ext} -j ${svc}`);
-    }
-  }
-  nat.push("-A KUBE-SERVICES -m comment --comment \"kubernetes service nodeports; NOTE: this must be the last rule in this chain\" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS");
-  nat.push("-A KUBE-MARK-MASQ -j MARK --set-xmark 0x4000/0x4000");
-  nat.push("-A KUBE-POSTROUTING -m mark ! --mark 0x4000/0x4000 -j RETURN");
-  nat.push("-A KUBE-POSTROUTING -j MARK --set-xmark 0x4000/0x0");
-  nat.push("-A KUBE-POSTROUTING -m comment --comment \"kubernetes service traffic requiring SNAT\" -j MASQUERADE --random-fully");
+  kubeProxyRules(r, {
+    family: 4,
+    serviceIp: () => `${svcCidr}.${Math.floor(r() * 255)}.${1 + Math.floor(r() * 250)}`,
+    endpoint: () => (allPods.length > 0 && r() < 0.6 ? pick(r, allPods).ip : remote()),
+  }, { natChains, nat, filter });
 
   const table = (name: string, builtins: string[], chains: Set<string>, rules: string[]) => [
     `# Generated by iptables-save v1.8.9 (nf_tables) on Sun Nov 22 00:00:00 2026`,

@@ -5,7 +5,7 @@
  * ip6tables rules (ClusterIPs in a ULA service range, statistic endpoints DNATed to [addr]:port,
  * NodePorts, masquerade by mark, endpoint-less services rejected), sometimes a "network policy".
  */
-import { chainId, hex, mac, probability, type GeneratedNode } from "./gen-node.js";
+import { hex, kubeProxyRules, mac, type GeneratedNode } from "./gen-node.js";
 import { pick, type Rng } from "./packets.js";
 
 const h16 = (r: Rng) => Math.floor(r() * 0xffff).toString(16);
@@ -43,43 +43,7 @@ export function generateNode6(r: Rng, index: number): GeneratedNode {
     "-A KUBE-FORWARD -m comment --comment \"kubernetes forwarding rules\" -m mark --mark 0x4000/0x4000 -j ACCEPT",
   ];
   if (r() < 0.35) filter.push(`-A FORWARD -d ${pick(r, ["2001:db8:ff00::/48", "2001:db8:ff01::/48"])} -m comment --comment "policy" -j ${pick(r, ["DROP", "REJECT --reject-with icmp6-port-unreachable"])}`);
-  const nSvc = 1 + Math.floor(r() * 4);
-  for (let s = 0; s < nSvc; s++) {
-    const ip = `${svcRange}${h16(r)}`;
-    const proto = r() < 0.75 ? "tcp" : "udp";
-    const port = pick(r, [80, 443, 53, 8080, 9000]);
-    const tport = pick(r, [port, 8080, 8443]);
-    const name = `ns${s}/svc${s}:p`;
-    const nEp = Math.floor(r() * 4);
-    if (nEp === 0) {
-      filter.push(`-A KUBE-SERVICES -d ${ip}/128 -p ${proto} -m comment --comment "${name} has no endpoints" -m ${proto} --dport ${port} -j REJECT --reject-with icmp6-port-unreachable`);
-      continue;
-    }
-    const svc = `KUBE-SVC-${chainId(r)}`;
-    natChains.add(svc);
-    nat.push(`-A KUBE-SERVICES -d ${ip}/128 -p ${proto} -m comment --comment "${name} cluster IP" -m ${proto} --dport ${port} -j ${svc}`);
-    for (let e = 0; e < nEp; e++) {
-      const ep = r() < 0.6 ? pick(r, pods).ip : remote();
-      const sep = `KUBE-SEP-${chainId(r)}`;
-      natChains.add(sep);
-      const left = nEp - e;
-      nat.push(`-A ${svc} -m comment --comment "${name} -> [${ep}]:${tport}"${left > 1 ? ` -m statistic --mode random --probability ${probability(1 / left)}` : ""} -j ${sep}`);
-      nat.push(`-A ${sep} -s ${ep}/128 -m comment --comment "${name}" -j KUBE-MARK-MASQ`);
-      nat.push(`-A ${sep} -p ${proto} -m comment --comment "${name}" -m ${proto} -j DNAT --to-destination [${ep}]:${tport}`);
-    }
-    if (r() < 0.5) {
-      const ext = `KUBE-EXT-${chainId(r)}`;
-      natChains.add(ext);
-      nat.push(`-A KUBE-NODEPORTS -p ${proto} -m comment --comment "${name}" -m ${proto} --dport ${30000 + Math.floor(r() * 2767)} -j ${ext}`);
-      nat.push(`-A ${ext} -m comment --comment "masquerade traffic for ${name} external destinations" -j KUBE-MARK-MASQ`);
-      nat.push(`-A ${ext} -j ${svc}`);
-    }
-  }
-  nat.push("-A KUBE-SERVICES -m comment --comment \"kubernetes service nodeports; NOTE: this must be the last rule in this chain\" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS");
-  nat.push("-A KUBE-MARK-MASQ -j MARK --set-xmark 0x4000/0x4000");
-  nat.push("-A KUBE-POSTROUTING -m mark ! --mark 0x4000/0x4000 -j RETURN");
-  nat.push("-A KUBE-POSTROUTING -j MARK --set-xmark 0x4000/0x0");
-  nat.push("-A KUBE-POSTROUTING -m comment --comment \"kubernetes service traffic requiring SNAT\" -j MASQUERADE --random-fully");
+  kubeProxyRules(r, { family: 6, serviceIp: () => `${svcRange}${h16(r)}`, endpoint: () => (r() < 0.6 ? pick(r, pods).ip : remote()) }, { natChains, nat, filter });
 
   const table = (name: string, builtins: string[], chains: Set<string>, rules: string[]) => {
     const names = [...builtins, ...[...chains].sort()];

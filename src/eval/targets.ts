@@ -90,9 +90,10 @@ const HANDLERS: Handlers = {
   goto: (t) => go({ type: "goto", chain: t.chain }),
   snat: (t, { world, rule }) => {
     const to = t.to.addrLo ?? world.src;
-    const effect: TargetEffect = { type: "snat", from: world.src, to, masquerade: false, portChanged: t.randomFully || t.random || t.to.ports !== null, via: null };
+    const sport = snatPort(world.sport, t.to.ports, t.random || t.randomFully);
+    const effect: TargetEffect = { type: "snat", from: world.src, to, masquerade: false, portChanged: sport !== world.sport, via: null };
     world.src = to;
-    world.sport = snatPort(world.sport, t.to.ports, t.random || t.randomFully);
+    world.sport = sport;
     world.snat = effect;
     world.snatRule = rule;
     return go({ type: "accept" }, effect);
@@ -103,9 +104,10 @@ const HANDLERS: Handlers = {
     const nexthop = route?.type === "unicast" && route.gateway ? route.gateway : world.dst;
     const to = masqueradeSource(facts, dev, nexthop);
     if (to === null) return go({ type: "drop" });
-    const effect: TargetEffect = { type: "snat", from: world.src, to, masquerade: true, portChanged: t.randomFully || t.random || t.ports !== null, via: dev };
+    const sport = snatPort(world.sport, t.ports, t.random || t.randomFully);
+    const effect: TargetEffect = { type: "snat", from: world.src, to, masquerade: true, portChanged: sport !== world.sport, via: dev };
     world.src = to;
-    world.sport = snatPort(world.sport, t.ports, t.random || t.randomFully);
+    world.sport = sport;
     world.snat = effect;
     world.snatRule = rule;
     return go({ type: "accept" }, effect);

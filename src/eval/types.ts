@@ -45,6 +45,7 @@ export type TargetEffect =
   | { type: "mark"; before: number; after: number }
   | { type: "connmark"; before: number; after: number }
   | { type: "packet-mark-restored"; before: number; after: number }
+  /** `portChanged`: the source port is another (or, picked at random, may be: final sport null). */
   | { type: "snat"; from: IpAddr; to: IpAddr; masquerade: boolean; portChanged: boolean; via: string | null }
   | { type: "dnat"; from: IpAddr; to: IpAddr; port: number | null; redirect: boolean }
   | { type: "notrack" }

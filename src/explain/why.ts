@@ -57,7 +57,9 @@ function snatWords(o: Outcome, cni: CniFacts, result: TraceResult): string[] {
     return out;
   }
   if (s && addressEquals(s.from, s.to) && o.snatRule) {
-    out.push(`SNAT: no address change; ${rulePlace(o.snatRule)} rewrote only the source port.`);
+    out.push(s.portChanged
+      ? `SNAT: no address change; ${rulePlace(o.snatRule)} rewrote only the source port.`
+      : `SNAT: no change; ${rulePlace(o.snatRule)} maps the connection to its own address and port.`);
   }
   if (result.packet.ctstate !== "NEW") {
     out.push(`SNAT: not decided here: the connection is ${result.packet.ctstate}, and nat rules only see a connection's first packet.`);

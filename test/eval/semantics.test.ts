@@ -67,6 +67,13 @@ describe("netfilter traversal", () => {
     expect(sport("203.0.113.9")).toBeNull();
   });
 
+  it("an SNAT to the packet's own address explains whether it changed the port", () => {
+    const why = (target: string) =>
+      trace(dump(NAT(`-A POSTROUTING -o eth0 -j ${target}`), DEFAULT_RULES), packet({ src: "10.0.1.50", dst: "203.0.113.9" })).explanation;
+    expect(why("SNAT --to-source 10.0.1.50")).toMatch(/SNAT: no change; .* maps the connection to its own address and port/);
+    expect(why("SNAT --to-source 10.0.1.50 --random-fully")).toMatch(/SNAT: no address change; .* rewrote only the source port/);
+  });
+
   it("MASQUERADE takes the egress interface's primary address", () => {
     const t = trace(NODES.masquerade, packet({ src: "10.0.1.50", dst: "203.0.113.9" }));
     expect(t.egress?.interface).toBe("eth1");

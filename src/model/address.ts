@@ -142,6 +142,11 @@ export function anyPrefix(family: Family): Prefix {
   return { family, value: 0n, len: 0 };
 }
 
+/** fe80::/10: an IPv6 link-local address (or a prefix inside it). */
+export function isIpv6LinkLocal(a: { family: Family; value: bigint }): boolean {
+  return a.family === 6 && a.value >> 118n === 0x3fan;
+}
+
 export function formatAddress(addr: IpAddr): string {
   if (addr.family === 4) {
     // Dotted quad by arithmetic: this runs for every address of every trace printed.

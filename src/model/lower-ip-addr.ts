@@ -4,7 +4,7 @@
  */
 import type { Diagnostic } from "../diagnostics.js";
 import type { AddrLineSyntax, BriefLineSyntax, HeaderLineSyntax, IpInterfaceSyntax, LocatedContinuation, Token } from "../parse/ip-syntax.js";
-import { addressEquals, isError, parseAddress, parsePrefix, type Family } from "./address.js";
+import { addressEquals, isError, isIpv6LinkLocal, parseAddress, parsePrefix, type Family } from "./address.js";
 import { familyName, parseNumber, report } from "./lower-ip-common.js";
 import type { Origin } from "./origin.js";
 import type { Interface, InterfaceAddress } from "./routing.js";
@@ -146,7 +146,7 @@ function lowerBrief(brief: BriefLineSyntax, origin: Origin, diagnostics: Diagnos
 function briefScope(address: InterfaceAddress["address"]): string {
   if (address.family === 4) return address.value >> 24n === 127n ? "host" : "global";
   if (address.value === 1n) return "host";
-  return address.value >> 118n === 0x3fan ? "link" : "global";
+  return isIpv6LinkLocal(address) ? "link" : "global";
 }
 
 /** Fills what `into` lacks from `from`; reports values that disagree (two different interfaces of one name). */

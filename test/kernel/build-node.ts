@@ -10,7 +10,7 @@
  * dump's routes (including `proto kernel` connected routes) are then added exactly as dumped. The kernel
  * still creates table local's local/broadcast routes itself, which is why those are skipped.
  */
-import { formatAddress, formatPrefix, type IpAddr } from "../../src/model/address.js";
+import { formatAddress, formatPrefix, isIpv6LinkLocal, type IpAddr } from "../../src/model/address.js";
 import { ruleSpec, type Chain, type Ruleset, type TableName } from "../../src/model/netfilter.js";
 import type { NodeModel } from "../../src/model/node.js";
 import type { Interface, IpRule, Route } from "../../src/model/routing.js";
@@ -166,15 +166,10 @@ function kernelMade(r: Route): boolean {
 
 /** Whether the node has anything IPv6 to build beyond link-local addresses (which any dump lists). */
 function hasIpv6(node: NodeModel): boolean {
-  const global = (a: IpAddr) => a.family === 6 && !isLinkLocal(a);
+  const global = (a: IpAddr) => a.family === 6 && !isIpv6LinkLocal(a);
   return buildableInterfaces(node).some((i) => i.addresses.some((a) => global(a.address))) ||
     node.routing.routes.some((r) => !kernelMade(r) && global(r.dst)) ||
     node.routing.rulesGiven.includes(6) || node.rulesets.some((r) => r.family === 6);
-}
-
-/** fe80::/10. */
-function isLinkLocal(a: IpAddr): boolean {
-  return a.family === 6 && a.value >> 118n === 0x3fan;
 }
 
 export interface BuildOptions {

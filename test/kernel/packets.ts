@@ -1,5 +1,5 @@
 /** Packet classes derived from a node model (pods, ENIs, services, CIDRs seen in rules), seeded. */
-import { formatAddress, type Prefix } from "../../src/model/address.js";
+import { formatAddress, isIpv6LinkLocal, type Prefix } from "../../src/model/address.js";
 import type { Match } from "../../src/model/netfilter.js";
 import type { NodeModel } from "../../src/model/node.js";
 import { buildableInterfaces } from "./build-node.js";
@@ -53,13 +53,8 @@ export function hostIn(r: Rng, p: Prefix): string {
   return v4(toNum(p) + 1 + Math.floor(r() * (size - 2)));
 }
 
-/** fe80::/10: an IPv6 link-local address or prefix. */
-function linkLocal(a: { family: 4 | 6; value: bigint }): boolean {
-  return a.family === 6 && a.value >> 118n === 0x3fan;
-}
-
 function usable(p: Prefix): boolean {
-  if (p.family === 6) return p.len >= 16 && !linkLocal(p) && p.value >> 120n !== 0xffn && p.value !== 0n && p.value !== 1n;
+  if (p.family === 6) return p.len >= 16 && !isIpv6LinkLocal(p) && p.value >> 120n !== 0xffn && p.value !== 0n && p.value !== 1n;
   const first = Number(p.value >> 24n);
   return p.len >= 8 && first !== 127 && first !== 0 && first < 224 && !(first === 169 && p.len < 32);
 }
@@ -90,7 +85,7 @@ function protoOf(ms: readonly Match[]): 6 | 17 | null {
 export function factsOf(node: NodeModel, family: 4 | 6 = 4): NodeFacts {
   const ifaces = buildableInterfaces(node);
   const names = new Set(ifaces.map((i) => i.name.replace(/@.*/, "")));
-  const ours = (a: { family: 4 | 6; value: bigint }) => a.family === family && !linkLocal(a);
+  const ours = (a: { family: 4 | 6; value: bigint }) => a.family === family && !isIpv6LinkLocal(a);
   const hostLen = family === 4 ? 32 : 128;
   const withAddr = new Set(ifaces.filter((i) => i.addresses.some((a) => ours(a.address))).map((i) => i.name.replace(/@.*/, "")));
   const pods = new Map<string, string>();

@@ -90,7 +90,8 @@ export function parsePrefix(text: string): Prefix | { error: string } {
       return { error: `"${lenText}" is not a prefix length in "${text}"` };
     }
   }
-  return { family: addr.family, value: addr.value & maskOf(addr.family, len), len };
+  // A host prefix keeps its value as it is (no mask, so no new bigint: kube-proxy writes one per endpoint).
+  return { family: addr.family, value: len === width ? addr.value : addr.value & maskOf(addr.family, len), len };
 }
 
 export function isError<T extends object>(v: T | { error: string }): v is { error: string } {

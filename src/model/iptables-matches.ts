@@ -260,6 +260,12 @@ const MODULE_INDEX = new Map(Object.entries(MODULES).map(([name, spec]) => [name
 
 export const KNOWN_MODULES: readonly string[] = [...MODULE_INDEX.keys()];
 
+/**
+ * A module's matches are gathered here and copied out at their final size (an array grown from []
+ * by push holds sixteen slots, and most modules lower to one match). Handlers never lower a module.
+ */
+const MATCHES: Match[] = [];
+
 /** Lowers one `-m MODULE` item. */
 export function lowerMatchModule(module: IptMatchModule, ctx: LowerContext): Match[] {
   const spec = MODULE_INDEX.get(module.module);
@@ -267,7 +273,8 @@ export function lowerMatchModule(module: IptMatchModule, ctx: LowerContext): Mat
     ctx.report(module.column, "warning", `unknown match module "${module.module}": podpath cannot tell whether it matches and will explore both answers`);
     return [{ type: "opaque", module: module.module, what: `-m ${module.module} matches` }];
   }
-  const matches: Match[] = [];
+  const matches = MATCHES;
+  matches.length = 0;
   for (const opt of module.options) {
     const handler = spec.byName.get(opt.name);
     if (handler === undefined) {
@@ -278,7 +285,8 @@ export function lowerMatchModule(module: IptMatchModule, ctx: LowerContext): Mat
     const m = handler(opt, ctx, opt.negation !== null);
     if (m !== null) matches.push(...(Array.isArray(m) ? m : [m]));
   }
-  return spec.finish && matches.length > 0 ? spec.finish(matches, module, ctx) : matches;
+  const lowered = matches.length === 0 ? [] : matches.slice();
+  return spec.finish && lowered.length > 0 ? spec.finish(lowered, module, ctx) : lowered;
 }
 
 /** Module implied by `-p PROTO` for options written without `-m` (`-p tcp --dport 80`). */

@@ -107,12 +107,11 @@ export function parseNatRange(text: string, family: Family): Parsed<NatRange> {
   let addrLo: IpAddr | null = null;
   let addrHi: IpAddr | null = null;
   if (addrPart !== "") {
-    const dash = family === 4 ? addrPart.indexOf("-") : addrPart.indexOf("-");
-    const loText = dash < 0 ? addrPart : addrPart.slice(0, dash);
-    const hiText = dash < 0 ? addrPart : addrPart.slice(dash + 1);
-    const lo = parseFamilyAddress(loText, family);
+    const dash = addrPart.indexOf("-");
+    const lo = parseFamilyAddress(dash < 0 ? addrPart : addrPart.slice(0, dash), family);
     if ("error" in lo) return lo;
-    const hi = parseFamilyAddress(hiText, family);
+    // A single address is both ends of its range: one object (kube-proxy's DNAT has one per endpoint).
+    const hi = dash < 0 ? lo : parseFamilyAddress(addrPart.slice(dash + 1), family);
     if ("error" in hi) return hi;
     addrLo = lo.value;
     addrHi = hi.value;

@@ -237,6 +237,13 @@ class TableBuilder {
   private readonly isChain = (name: string) => this.table.chains.has(name);
   /** The chain of the previous rule: a dump lists a chain's rules together, so most rules need no lookup. */
   private lastChain: Chain | undefined = undefined;
+  /**
+   * Appended rules of the chain being filled, not yet in its array: a dump lists a chain's rules
+   * together, so each chain gets one exact-size array instead of one grown by push (a big table has
+   * tens of thousands of chains of two or three rules, and an array grown by push holds sixteen).
+   */
+  private readonly run: Rule[] = [];
+  private runChain: Chain | undefined = undefined;
   /** Chains with -I rules, renumbered at the end. */
   private readonly inserted = new Set<Chain>();
   /** The line being lowered: what the context's diagnostics point at. */
@@ -325,17 +332,32 @@ class TableBuilder {
 
   private place(chain: Chain, rule: Rule, insertAt: number | null): void {
     if (insertAt === null) {
-      chain.rules.push(rule);
-      rule.position = chain.rules.length;
+      if (chain !== this.runChain) {
+        this.flushRun();
+        this.runChain = chain;
+      }
+      this.run.push(rule);
+      rule.position = chain.rules.length + this.run.length;
     } else {
+      this.flushRun();
       chain.rules.splice(Math.max(0, insertAt - 1), 0, rule);
       this.inserted.add(chain);
     }
   }
 
+  /** Appends the run of rules gathered for one chain to it, in one exact-size array. */
+  private flushRun(): void {
+    const chain = this.runChain;
+    if (chain === undefined) return;
+    chain.rules = chain.rules.length === 0 ? this.run.slice() : chain.rules.concat(this.run);
+    this.run.length = 0;
+    this.runChain = undefined;
+  }
+
   /** Ends the table: jumps not resolved when read, rules for chains never declared, positions. */
   finish(): Table {
     const { table, report, early } = this;
+    this.flushRun();
     // A chain never declared exists from the first rule appended to it (after an error below): a
     // jump to it resolves only after that rule, as when the table is read in order.
     const isChain = (name: string, seq: number) => table.chains.has(name) || (early.get(name)?.[0]?.seq ?? Infinity) < seq;
@@ -351,10 +373,11 @@ class TableBuilder {
       for (const e of waiting) this.place(chain, e.rule, e.insertAt);
     }
     early.clear();
-    for (const chain of this.inserted) chain.rules.forEach((r, i) => (r.position = i + 1));
-    for (const chain of table.chains.values()) {
-      // Drop the spare capacity push left (most chains of a big dump hold two or three rules).
-      if (chain.rules.length > 0) chain.rules = chain.rules.slice();
+    this.flushRun();
+    for (const chain of this.inserted) {
+      chain.rules.forEach((r, i) => (r.position = i + 1));
+      // Drop the spare capacity splice left.
+      chain.rules = chain.rules.slice();
     }
     return table;
   }

@@ -29,7 +29,9 @@ export function parseIptablesSection(lines: readonly SourceLine[]): {
  */
 export function forEachIptablesLine(chunks: readonly (readonly SourceLine[])[], diagnostics: Diagnostic[], visit: (source: SourceLine, node: IptLine) => void): void {
   for (const chunk of chunks) {
-    for (const source of chunk) {
+    // Indexed: a for-of here made an iterator result per line until the loop was optimised.
+    for (let i = 0; i < chunk.length; i++) {
+      const source = chunk[i] as SourceLine;
       const node = parseSourceLine(source, diagnostics);
       if (node !== null) visit(source, node);
     }
@@ -184,9 +186,15 @@ export function parseCommonLine(text: string): IptLine | null {
 /** The token after what extOptions or option read last (no result object per call on this hot path). */
 let after = 0;
 
+// Lists are gathered in these and copied out at their final size: an array grown from `[]` by push
+// holds sixteen slots, and a rule has a list per item and per option (mostly of one or two).
+const ITEMS: IptItem[] = [];
+const OPTIONS: IptExtOption[] = [];
+
 /** `RuleSpec`: Items separated by spaces, up to the end of the line. */
 function parseItems(from: number): IptItem[] | null {
-  const items: IptItem[] = [];
+  const items = ITEMS;
+  items.length = 0;
   let i = from;
   while (i < TOKENS.count) {
     if (TOKENS.quoted[i]) return null;
@@ -213,12 +221,13 @@ function parseItems(from: number): IptItem[] | null {
       i = after;
     }
   }
-  return items;
+  return items.slice();
 }
 
 /** `(__ @ExtOption)*` after a module or target: options up to the first token that does not start one. */
 function extOptions(from: number): IptExtOption[] | null {
-  const options: IptExtOption[] = [];
+  const options = OPTIONS;
+  options.length = 0;
   let i = from;
   while (i < TOKENS.count) {
     const f = isBang(i) ? i + 1 : i;
@@ -232,7 +241,7 @@ function extOptions(from: number): IptExtOption[] | null {
     i = after;
   }
   after = i;
-  return options;
+  return options.length === 0 ? [] : options.slice();
 }
 
 /** `BaseOption` (when `base` is allowed) or `ExtOption` starting at token `from`, with its `!` and values. */
@@ -250,8 +259,11 @@ function option(from: number, base: boolean): IptBaseOption | IptExtOption | nul
     bangAfter = true;
     i++;
   }
-  const values: IptValue[] = [];
-  while (isValue(i)) values.push(valueOf(i++));
+  let end = i;
+  while (isValue(end)) end++;
+  // Exact size (see ITEMS): nearly every option has one value.
+  const values: IptValue[] = end === i ? [] : end === i + 1 ? [valueOf(i)] : Array.from({ length: end - i }, (_, k) => valueOf(i + k));
+  i = end;
   // A token that is neither a value nor the start of an Item (e.g. `!x`) is the grammar's to report.
   if (i < TOKENS.count && !TOKENS.quoted[i]) {
     const next = TOKENS.text[i] as string;

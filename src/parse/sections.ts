@@ -175,7 +175,9 @@ export function splitSections(lines: readonly SourceLine[], defaultNode: string,
   };
   let named = false;
 
-  for (const line of lines) {
+  // Indexed: a for-of here made an iterator result per line until the loop was optimised.
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as SourceLine;
     const text = line.raw;
     // The bulk of a big dump: `-A CHAIN …` and `:CHAIN POLICY` inside an iptables section. No
     // separator, fence, heading or prompt pattern can match such a line, and the iptables claim

@@ -19,7 +19,7 @@ const layer = (files, forbidden) => ({
 });
 
 export default tseslint.config(
-  { ignores: ["dist/**", "src/generated/**", "node_modules/**", "fixtures/**"] },
+  { ignores: ["dist/**", "src/generated/**", "node_modules/**", "fixtures/**", "bench/out/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -2,6 +2,7 @@
 import { prefixContains, type IpAddr } from "../model/address.js";
 import type { Rule, Target } from "../model/netfilter.js";
 import type { Range } from "../model/routing.js";
+import { ipv6SourceAddress } from "./ipv6-source.js";
 import type { NodeFacts } from "./node-facts.js";
 import type { Hook, TargetEffect } from "./types.js";
 import type { World } from "./world.js";
@@ -29,11 +30,13 @@ const NONE: TargetEffect = { type: "none" };
 const go = (flow: Flow, effect: TargetEffect = NONE): Result => ({ flow, effect });
 
 /**
- * inet_select_addr(dev, nexthop, RT_SCOPE_UNIVERSE), which MASQUERADE uses: the device's first
- * primary global address in the nexthop's subnet, else its first primary global address, else the
- * first global address of any device in ifindex order.
+ * The address MASQUERADE gives a packet leaving by `dev`. IPv4: inet_select_addr(dev, nexthop,
+ * RT_SCOPE_UNIVERSE): the device's first primary global address in the nexthop's subnet, else its
+ * first primary global address, else the first global address of any device in ifindex order.
+ * IPv6: the kernel's source address selection for the destination (ipv6-source.ts).
  */
-export function masqueradeSource(facts: NodeFacts, dev: string | null, nexthop: IpAddr): IpAddr | null {
+export function masqueradeSource(facts: NodeFacts, dev: string | null, nexthop: IpAddr, dst: IpAddr): IpAddr | null {
+  if (dst.family === 6) return ipv6SourceAddress(facts.interfacesInOrder(), dev, dst);
   const iface = dev === null ? null : facts.interface(dev);
   let first: IpAddr | null = null;
   for (const a of iface?.addresses ?? []) {
@@ -102,7 +105,7 @@ const HANDLERS: Handlers = {
     const route = world.route;
     const dev = route?.type === "unicast" ? route.dev : world.oif;
     const nexthop = route?.type === "unicast" && route.gateway ? route.gateway : world.dst;
-    const to = masqueradeSource(facts, dev, nexthop);
+    const to = masqueradeSource(facts, dev, nexthop, world.dst);
     if (to === null) return go({ type: "drop" });
     const sport = snatPort(world.sport, t.ports, t.random || t.randomFully);
     const effect: TargetEffect = { type: "snat", from: world.src, to, masquerade: true, portChanged: sport !== world.sport, via: dev };

@@ -43,7 +43,7 @@ function snatWords(o: Outcome, cni: CniFacts, result: TraceResult): string[] {
     if (s.masquerade && rule.chain === "KUBE-POSTROUTING") {
       const marker = ruleSteps(o).find((st) => st.outcome.matched && st.rule.chain === "KUBE-MARK-MASQ");
       const caller = o.steps.findLast((st, i) => st.type === "rule" && st.outcome.matched && st.rule.target?.type === "jump" && st.rule.target.chain === "KUBE-MARK-MASQ" && i >= 0);
-      out.push(`SNAT: yes, masqueraded by kube-proxy, not by the CNI: ${caller && caller.type === "rule" ? rulePlace(caller.rule) : marker ? rulePlace(marker.rule) : "a KUBE-MARK-MASQ rule"} set mark 0x4000, so ${rulePlace(rule)} MASQUERADEs it to ${formatAddress(s.to)}, the address of ${s.via ?? "the egress interface"}. That ends POSTROUTING, so AWS-SNAT-CHAIN-0 never sees this packet.`);
+      out.push(`SNAT: yes, masqueraded by kube-proxy, not by the CNI: ${caller && caller.type === "rule" ? rulePlace(caller.rule) : marker ? rulePlace(marker.rule) : "a KUBE-MARK-MASQ rule"} set mark 0x4000, so ${rulePlace(rule)} MASQUERADEs it to ${formatAddress(s.to)}, the source address the kernel picks for packets leaving by ${s.via ?? "the egress interface"}. That ends POSTROUTING, so AWS-SNAT-CHAIN-0 never sees this packet.`);
       out.push(`To change it: kube-proxy masquerades service traffic it cannot tell comes from the cluster (hairpin to the pod itself, or --cluster-cidr / masqueradeAll settings); the CNI's exclusions do not help here.`);
       return out;
     }
@@ -53,7 +53,7 @@ function snatWords(o: Outcome, cni: CniFacts, result: TraceResult): string[] {
       out.push(`SNAT: yes. ${reason}, so ${rulePlace(rule)} SNATs it to ${formatAddress(s.to)}${s.masquerade ? "" : ", the node's primary IP"}.`);
       return out;
     }
-    out.push(`SNAT: yes, ${formatAddress(s.from)} → ${formatAddress(s.to)} by ${rulePlace(rule)}${s.masquerade ? " (MASQUERADE: the egress interface's address)" : ""}.`);
+    out.push(`SNAT: yes, ${formatAddress(s.from)} → ${formatAddress(s.to)} by ${rulePlace(rule)}${s.masquerade ? ` (MASQUERADE: the source address the kernel picks for packets leaving by ${s.via ?? "the egress interface"})` : ""}.`);
     return out;
   }
   if (s && addressEquals(s.from, s.to) && o.snatRule) {

@@ -36,7 +36,7 @@ export function lowerIfconfig(ifaces: readonly IfconfigInterface[]): { interface
       const scopeText = opt("scopeid")?.text ?? "";
       const scope = line.kind === "inet6" ? (SCOPES.get(scopeText) ?? "global") : line.address.text.startsWith("127.") ? "host" : "global";
       // ifconfig prints one IPv4 address per interface (the primary); aliases appear as eth0:1 interfaces.
-      iface.addresses.push({ address, prefixLen, scope, secondary: false, label: null, peer: opt("destination")?.text ?? null });
+      iface.addresses.push({ address, prefixLen, scope, secondary: false, flags: [], label: null, peer: opt("destination")?.text ?? null });
     }
     return iface;
   });

@@ -7,7 +7,7 @@ import type { AddrLineSyntax, BriefLineSyntax, HeaderLineSyntax, IpInterfaceSynt
 import { addressEquals, isError, isIpv6LinkLocal, parseAddress, parsePrefix, type Family } from "./address.js";
 import { familyName, parseNumber, report } from "./lower-ip-common.js";
 import type { Origin } from "./origin.js";
-import type { Interface, InterfaceAddress } from "./routing.js";
+import { SOURCE_FLAGS, type AddressFlag, type Interface, type InterfaceAddress } from "./routing.js";
 
 const WIDTH: Record<Family, number> = { 4: 32, 6: 128 };
 const MAC = /^[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2})+$/;
@@ -77,11 +77,13 @@ function lowerAddress(line: AddrLineSyntax, ifname: string, origin: Origin, diag
   }
   let scope = "global";
   let secondary = false;
+  const flags: AddressFlag[] = [];
   let label: string | null = null;
   const extra: Token[] = [];
   for (const option of line.options) {
     if (option.type === "scope") scope = option.value.text;
     else if (option.type === "flag" && option.flag === "secondary") secondary = true;
+    else if (option.type === "flag" && isSourceFlag(option.flag)) flags.push(option.flag);
     else if (option.type === "word") extra.push({ text: option.word, column: option.column });
     else if (option.type === "brd" || option.type === "any") {
       const brd = parseAddress(option.address.text);
@@ -96,7 +98,7 @@ function lowerAddress(line: AddrLineSyntax, ifname: string, origin: Origin, diag
   if (first !== undefined) {
     diagnostics.push(report(origin, first.column, "warning", `ip addr: ignored "${extra.map((t) => t.text).join(" ")}" on an address of ${ifname}, which podpath does not understand`));
   }
-  return { ...parsed, scope, secondary, label };
+  return { ...parsed, scope, secondary, flags, label };
 }
 
 /** The local address, and the prefix length from the peer when there is one (`inet A peer P/len`). */
@@ -134,7 +136,7 @@ function lowerBrief(brief: BriefLineSyntax, origin: Origin, diagnostics: Diagnos
       const parsed = addressAndLength(item.address, item.peer, origin, diagnostics);
       if (parsed === null) continue;
       // Brief listings print neither scope nor flags; link-local and loopback scopes follow from the address.
-      const address: InterfaceAddress = { ...parsed, scope: briefScope(parsed.address), secondary: false, label: null };
+      const address: InterfaceAddress = { ...parsed, scope: briefScope(parsed.address), secondary: false, flags: [], label: null };
       guessed.add(address);
       iface.addresses.push(address);
     }
@@ -172,4 +174,8 @@ function merge(into: Interface, from: Interface, fromKnowsMore: boolean, guessed
     // A brief listing knows less (no scope, label or secondary flag); keep the fuller entry.
     else if (guessed.has(same) && !guessed.has(address)) into.addresses[into.addresses.indexOf(same)] = address;
   }
+}
+
+function isSourceFlag(flag: string): flag is AddressFlag {
+  return (SOURCE_FLAGS as readonly string[]).includes(flag);
 }

@@ -84,10 +84,19 @@ export interface InterfaceAddress {
   /** `global`, `link`, `host`, … */
   scope: string;
   secondary: boolean;
+  /**
+   * The flags `ip addr` printed that choose whether the kernel uses the address as a source (IPv6:
+   * a `tentative` one is not used, a `deprecated`, `optimistic` or `temporary` one less preferred).
+   */
+  flags: AddressFlag[];
   label: string | null;
   /** A point-to-point peer (`inet A peer B/len`), when printed. */
   peer: string | null;
 }
+
+/** Address flags that source address selection reads (`ip addr`'s names for IFA_F_*). */
+export const SOURCE_FLAGS = ["tentative", "dadfailed", "deprecated", "optimistic", "temporary", "home"] as const;
+export type AddressFlag = (typeof SOURCE_FLAGS)[number];
 
 export interface Interface {
   name: string;

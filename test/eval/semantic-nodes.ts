@@ -79,6 +79,61 @@ multicast ff00::/8 dev eth1 table local proto kernel metric 256 pref medium
 multicast ff00::/8 dev eni1 table local proto kernel metric 256 pref medium
 `;
 
+/**
+ * An IPv6 node whose interfaces have several global addresses, for the kernel's source address
+ * selection: eth0 holds one per kind (a plain one first, a ULA, one near the "internet", a
+ * deprecated and a tentative one), eth1 another, eth2 none (a route leaves by it), pod on eni1.
+ */
+export const ROUTING6_MULTI = `
+$ ip addr
+1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN group default qlen 1000
+    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00
+    inet 127.0.0.1/8 scope host lo
+    inet6 ::1/128 scope host
+2: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 9001 qdisc mq state UP group default qlen 1000
+    link/ether 02:00:00:00:00:01 brd ff:ff:ff:ff:ff:ff
+    inet6 2001:db8:1::10/64 scope global
+    inet6 fd00:1::10/64 scope global
+    inet6 2001:db8:ff00::10/64 scope global
+    inet6 2001:db8:ff01::10/64 scope global deprecated
+       valid_lft forever preferred_lft 0sec
+    inet6 2001:db8:ff02::10/64 scope global tentative
+    inet6 fe80::10/64 scope link
+3: eth1: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 9001 qdisc mq state UP group default qlen 1000
+    link/ether 02:00:00:00:00:02 brd ff:ff:ff:ff:ff:ff
+    inet6 2001:db8:ff03::20/64 scope global
+    inet6 fe80::20/64 scope link
+4: eth2: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 9001 qdisc mq state UP group default qlen 1000
+    link/ether 02:00:00:00:00:04 brd ff:ff:ff:ff:ff:ff
+    inet6 fe80::40/64 scope link
+5: eni1@if3: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 9001 qdisc noqueue state UP group default
+    link/ether 02:00:00:00:00:03 brd ff:ff:ff:ff:ff:ff link-netnsid 0
+    inet6 fe80::30/64 scope link
+$ ip -6 route show table all
+2001:db8:1::50 dev eni1 metric 1024 pref medium
+2001:db8:1::/64 dev eth0 proto kernel metric 256 pref medium
+fe80::/64 dev eth0 proto kernel metric 256 pref medium
+fe80::/64 dev eth1 proto kernel metric 256 pref medium
+fe80::/64 dev eth2 proto kernel metric 256 pref medium
+fe80::/64 dev eni1 proto kernel metric 256 pref medium
+2001:db8:ff03:1::/64 via fe80::1 dev eth2 metric 1024 pref medium
+default via fe80::1 dev eth0 metric 1024 pref medium
+local ::1 dev lo table local proto kernel metric 0 pref medium
+local 2001:db8:1::10 dev eth0 table local proto kernel metric 0 pref medium
+local fd00:1::10 dev eth0 table local proto kernel metric 0 pref medium
+local 2001:db8:ff00::10 dev eth0 table local proto kernel metric 0 pref medium
+local 2001:db8:ff01::10 dev eth0 table local proto kernel metric 0 pref medium
+local 2001:db8:ff03::20 dev eth1 table local proto kernel metric 0 pref medium
+local fe80::10 dev eth0 table local proto kernel metric 0 pref medium
+local fe80::20 dev eth1 table local proto kernel metric 0 pref medium
+local fe80::30 dev eni1 table local proto kernel metric 0 pref medium
+local fe80::40 dev eth2 table local proto kernel metric 0 pref medium
+multicast ff00::/8 dev eth0 table local proto kernel metric 256 pref medium
+multicast ff00::/8 dev eth1 table local proto kernel metric 256 pref medium
+multicast ff00::/8 dev eth2 table local proto kernel metric 256 pref medium
+multicast ff00::/8 dev eni1 table local proto kernel metric 256 pref medium
+`;
+
 export const DEFAULT_RULES6 = "0:\tfrom all lookup local\n32766:\tfrom all lookup main";
 const POD_RULES6 = "0:\tfrom all lookup local\n1536:\tfrom 2001:db8:1::50 lookup 2\n32766:\tfrom all lookup main";
 
@@ -157,6 +212,7 @@ export const NODES = {
     "-A KUBE-SVC-A -m comment --comment \"default/web:http -> [2001:db8:1::50]:8080\" -m statistic --mode random --probability 0.50000000000 -j KUBE-SEP-A1",
     "-A KUBE-SVC-A -m comment --comment \"default/web:http -> [2001:db8:9::2]:8080\" -j KUBE-SEP-A2",
   ].join("\n")), DEFAULT_RULES6),
+  masqueradeSelect6: `$ ip6tables-save\n${NAT("-A POSTROUTING -o eth+ -j MASQUERADE")}\n$ ip -6 rule\n${DEFAULT_RULES6}\n${ROUTING6_MULTI}`,
   reject6: dump6(FILTER("-A FORWARD -d 2001:db8:ff00::/40 -j REJECT\n-A FORWARD -d 2001:db8:eeee::/48 -p tcp -j REJECT --reject-with tcp-reset"), DEFAULT_RULES6),
 } as const;
 
@@ -212,5 +268,9 @@ export const KERNEL_PACKETS: Partial<Record<keyof typeof NODES, { src: string; d
     { src: "2001:db8:ff00::7", dst: "2001:db8:1::10", iif: "eth0", dport: 30080, repeat: 8 },
     { src: "2001:db8:1::10", dst: "fd00:100::10", iif: null, dport: 80, repeat: 8 },
   ],
+  // Longest prefix, the ULA label, no deprecated or tentative source, the outgoing interface first,
+  // and from another interface when the outgoing one has no global address.
+  masqueradeSelect6: ["2001:db8:ff00::9", "fd00:9::9", "2001:db8:ff01::9", "2001:db8:ff02::9", "2001:db8:ff03::9", "2001:db8:ff03:1::9"]
+    .map((dst) => ({ src: "2001:db8:1::50", dst, iif: "eni1" })),
   reject6: [{ src: "2001:db8:1::50", dst: "2001:db8:ff00::9", iif: "eni1" }, { src: "2001:db8:1::50", dst: "2001:db8:eeee::9", iif: "eni1" }],
 };

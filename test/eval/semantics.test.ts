@@ -183,6 +183,22 @@ describe("IPv6 (an EKS IPv6 node: pods on the ENI's prefix, link-local gateways)
     expect(dnat.outcomes[0]?.final.dport).toBe(8080);
   });
 
+  it("MASQUERADE on IPv6 picks its source as the kernel does: scope, not deprecated or tentative, outgoing interface, label, longest prefix", () => {
+    const src = (dst: string) => trace(NODES.masqueradeSelect6, pod(dst)).final.src;
+    expect(src("2001:db8:ff00::9")).toBe("2001:db8:ff00::10");
+    // fd00::/7 sources carry the ULA label (5), which only ULA destinations share.
+    expect(src("fd00:9::9")).toBe("fd00:1::10");
+    // The longest match is deprecated, the next tentative (not an address yet): both passed over.
+    expect(src("2001:db8:ff01::9")).toBe("2001:db8:ff00::10");
+    expect(src("2001:db8:ff02::9")).toBe("2001:db8:ff00::10");
+    // eth1's address matches further, but the packet leaves by eth0, whose addresses come first.
+    expect(src("2001:db8:ff03::9")).toBe("2001:db8:ff00::10");
+    // Leaving by eth2, which has only a link-local address: the best global address of any interface.
+    const viaEth2 = trace(NODES.masqueradeSelect6, pod("2001:db8:ff03:1::9"));
+    expect(viaEth2.egress?.interface).toBe("eth2");
+    expect(viaEth2.final.src).toBe("2001:db8:ff03::20");
+  });
+
   it("kube-proxy's ip6tables rules: a ClusterIP splits over its endpoints, the hairpin is masqueraded", () => {
     const t = trace(NODES.kubeProxy6, pod("fd00:100::10", { dport: 80 }));
     const byDst = Object.fromEntries(t.outcomes.map((o) => [o.final.dst, o]));

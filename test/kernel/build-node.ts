@@ -184,8 +184,9 @@ export function buildNode(session: Session, node: NodeModel, opts: BuildOptions)
   const ifaces = buildableInterfaces(node);
   const quiet = ["net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"];
   const v6 = hasIpv6(node);
-  // IPv6 only when the dump has some, and then exactly as dumped: no DAD (addresses usable at once,
-  // never tentative), no autoconfiguration, no link-local address of the kernel's own making.
+  // IPv6 only when the dump has some, and then exactly as dumped: no DAD (addresses usable at once;
+  // only those dumped as tentative stay so), no autoconfiguration, no link-local address of the
+  // kernel's own making.
   session.exec(nodeNs, ["sysctl", "-qw", ...(v6
     ? ["net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0", "net.ipv6.conf.default.addr_gen_mode=1",
       "net.ipv6.conf.all.accept_ra=0", "net.ipv6.conf.default.accept_ra=0", "net.ipv6.conf.default.autoconf=0"]
@@ -204,16 +205,27 @@ export function buildNode(session: Session, node: NodeModel, opts: BuildOptions)
     wires.set(name, { iface: name, peerNs, nodeMac, peerMac });
   });
 
-  // Addresses: primary ones first so the kernel marks the others secondary, as dumped.
+  // Addresses: IPv4 primary ones first so the kernel marks the others secondary, as dumped; IPv6
+  // ones last first, since the kernel lists an interface's IPv6 addresses newest first (within a
+  // scope), and that order breaks ties in its source address selection.
   for (const iface of ifaces) {
     const name = cleanName(iface.name);
-    const usable = iface.addresses.filter((a) => a.address.family === 4 || v6);
-    for (const a of [...usable.filter((x) => !x.secondary), ...usable.filter((x) => x.secondary)]) {
+    const v4 = iface.addresses.filter((a) => a.address.family === 4);
+    const ordered = [...v4.filter((x) => !x.secondary), ...v4.filter((x) => x.secondary),
+      ...(v6 ? iface.addresses.filter((a) => a.address.family === 6).reverse() : [])];
+    if (ordered.some((a) => a.flags.includes("tentative"))) {
+      // Tentative as dumped: DAD runs, and takes far longer than the probes do (nobody answers it).
+      session.exec(nodeNs, ["sysctl", "-qw", `net/ipv6/conf/${name}/accept_dad=1`, `net/ipv6/conf/${name}/dad_transmits=10`, `net/ipv6/neigh/${name}/retrans_time_ms=60000`]);
+    }
+    for (const a of ordered) {
       const args = ["addr", "add", `${formatAddress(a.address)}/${a.prefixLen}`];
       if (a.peer) args.splice(3, 0, "peer", a.peer);
       if (a.address.family === 4) args.push("brd", "+");
       args.push("scope", a.scope, "dev", name, "noprefixroute");
-      if (a.address.family === 6) args.push("nodad");
+      if (a.address.family === 6 && !a.flags.includes("tentative")) args.push("nodad");
+      if (a.flags.includes("deprecated")) args.push("preferred_lft", "0");
+      const unbuildable = a.flags.filter((f) => f !== "tentative" && f !== "deprecated");
+      if (unbuildable.length > 0) warnings.push(`address ${formatAddress(a.address)}: flags ${unbuildable.join(", ")} cannot be set by ip addr`);
       try {
         session.ip(nodeNs, args);
       } catch (e) {

@@ -25,6 +25,20 @@ function addrs(iface: Interface | undefined) {
 }
 
 describe("lowerInterfaces", () => {
+  it("keeps the flags that decide whether the kernel uses an address as a source", () => {
+    const { interfaces, diagnostics } = lowerText([
+      "2: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 9001 qdisc mq state UP group default qlen 1000",
+      "    inet6 2001:db8:1::10/64 scope global tentative dadfailed noprefixroute ",
+      "       valid_lft forever preferred_lft forever",
+      "    inet6 2001:db8:2::10/64 scope global deprecated dynamic mngtmpaddr ",
+      "       valid_lft 1000sec preferred_lft 0sec",
+      "    inet6 2001:db8:2::1234/64 scope global temporary dynamic ",
+      "    inet6 2001:db8:3::10/64 scope global ",
+    ].join("\n"));
+    expect(diagnostics).toEqual([]);
+    expect(interfaces[0]?.addresses.map((a) => a.flags)).toEqual([["tentative", "dadfailed"], ["deprecated"], ["temporary"], []]);
+  });
+
   it("lowers the captured `ip addr`", () => {
     const { interfaces, diagnostics } = lowerSamples("ip-addr.txt");
     expect(diagnostics).toEqual([]);

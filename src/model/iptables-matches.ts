@@ -4,7 +4,7 @@
  * with a warning.
  */
 import type { Family } from "./address.js";
-import type { IptExtOption, IptMatchModule } from "../parse/iptables-syntax.js";
+import type { IptExtOption, IptMatchModule, IptValue } from "../parse/iptables-syntax.js";
 import type { CtState, Match } from "./netfilter.js";
 import {
   parseFamilyAddress, parseFamilyPrefix, parseIcmpType, parseMarkMask, parseNumber, parsePortRange,
@@ -27,12 +27,13 @@ interface ModuleSpec {
   finish?: (matches: Match[], module: IptMatchModule, ctx: LowerContext) => Match[];
 }
 
-function value(opt: IptExtOption, ctx: LowerContext, count = 1): string[] | null {
+/** The option's values when it has `count` of them (no copy: this runs for every comment and port). */
+function value(opt: IptExtOption, ctx: LowerContext, count = 1): readonly IptValue[] | null {
   if (opt.values.length !== count) {
     ctx.report(opt.column, "error", `--${opt.name} takes ${count} value${count === 1 ? "" : "s"}, found ${opt.values.length}`);
     return null;
   }
-  return opt.values.map((v) => v.text);
+  return opt.values;
 }
 
 function checked<T>(parsed: Parsed<T>, opt: IptExtOption, ctx: LowerContext): T | null {
@@ -45,7 +46,7 @@ function checked<T>(parsed: Parsed<T>, opt: IptExtOption, ctx: LowerContext): T 
 
 function single<T>(opt: IptExtOption, ctx: LowerContext, parse: (s: string) => Parsed<T>): T | null {
   const v = value(opt, ctx);
-  return v === null ? null : checked(parse(v[0] ?? ""), opt, ctx);
+  return v === null ? null : checked(parse(v[0]?.text ?? ""), opt, ctx);
 }
 
 const port = (which: "src" | "dst"): OptionHandler => (opt, ctx, negated) => {
@@ -68,7 +69,7 @@ const ctstate: OptionHandler = (opt, ctx, negated) => {
   const v = value(opt, ctx);
   if (v === null) return null;
   const states: CtState[] = [];
-  for (const s of (v[0] ?? "").split(",")) {
+  for (const s of (v[0]?.text ?? "").split(",")) {
     if ((CT_STATES as readonly string[]).includes(s)) states.push(s as CtState);
     else ctx.report(opt.values[0]?.column ?? opt.column, "error", `--${opt.name}: unknown state "${s}" (expected ${CT_STATES.join(", ")})`);
   }
@@ -83,7 +84,7 @@ const mark = (type: "mark" | "connmark"): OptionHandler => (opt, ctx, negated) =
 const addrtypeSide = (side: "src" | "dst"): OptionHandler => (opt, ctx, negated) => {
   const v = value(opt, ctx);
   if (v === null) return null;
-  const types = (v[0] ?? "").split(",").map((t) => t.toUpperCase());
+  const types = (v[0]?.text ?? "").split(",").map((t) => t.toUpperCase());
   return {
     type: "addrtype",
     src: side === "src" ? { types, negated } : null,
@@ -96,13 +97,13 @@ const addrtypeSide = (side: "src" | "dst"): OptionHandler => (opt, ctx, negated)
 const PKT_TYPES = ["unicast", "broadcast", "multicast"] as const;
 
 const MODULES: Record<string, ModuleSpec> = {
-  comment: { options: { comment: (opt, ctx) => { const v = value(opt, ctx); return v && { type: "comment", text: v[0] ?? "" }; } } },
+  comment: { options: { comment: (opt, ctx) => { const v = value(opt, ctx); return v && { type: "comment", text: v[0]?.text ?? "" }; } } },
   tcp: {
     options: {
       sport: port("src"), "source-port": port("src"), dport: port("dst"), "destination-port": port("dst"),
       "tcp-flags": (opt, ctx, negated) => {
         const v = value(opt, ctx, 2);
-        return v && { type: "tcpflags", mask: (v[0] ?? "").split(","), comp: (v[1] ?? "").split(","), negated };
+        return v && { type: "tcpflags", mask: (v[0]?.text ?? "").split(","), comp: (v[1]?.text ?? "").split(","), negated };
       },
       syn: (_o, _c, negated) => ({ type: "tcpflags", mask: ["SYN", "RST", "ACK", "FIN"], comp: ["SYN"], negated }),
       "tcp-option": opaque("tcp", (o) => `TCP option ${o.values[0]?.text ?? ""} present`),
@@ -133,7 +134,7 @@ const MODULES: Record<string, ModuleSpec> = {
           const v = value(opt, ctx);
           if (v === null) return null;
           const ranges: Range[] = [];
-          for (const part of (v[0] ?? "").split(",")) {
+          for (const part of (v[0]?.text ?? "").split(",")) {
             const r = checked(parsePortRange(part), opt, ctx);
             if (r) ranges.push(r);
           }
@@ -172,7 +173,7 @@ const MODULES: Record<string, ModuleSpec> = {
       ctorigdst: (opt, ctx, negated) => { const p = single(opt, ctx, (s) => parseFamilyPrefix(s, ctx.family)); return p && { type: "ctorig", which: "dst", prefix: p, negated }; },
       ctorigsrcport: (opt, ctx, negated) => { const r = single(opt, ctx, (s) => parsePortRange(s)); return r && { type: "ctorigport", which: "src", range: r, negated }; },
       ctorigdstport: (opt, ctx, negated) => { const r = single(opt, ctx, (s) => parsePortRange(s)); return r && { type: "ctorigport", which: "dst", range: r, negated }; },
-      ctdir: (opt, ctx) => { const v = value(opt, ctx); return v && { type: "ctdir", dir: v[0] === "REPLY" ? "REPLY" : "ORIGINAL" }; },
+      ctdir: (opt, ctx) => { const v = value(opt, ctx); return v && { type: "ctdir", dir: v[0]?.text === "REPLY" ? "REPLY" : "ORIGINAL" }; },
       ctproto: (opt, ctx, negated) => { const p = single(opt, ctx, parseProtocol); return p === null ? null : { type: "protocol", protocol: p, name: opt.values[0]?.text ?? "", negated }; },
       ctstatus: opaque("conntrack", (o) => `conntrack status ${o.values[0]?.text ?? ""}`),
       ctreplsrc: opaque("conntrack", (o) => `reply source ${o.values[0]?.text ?? ""}`),
@@ -187,7 +188,7 @@ const MODULES: Record<string, ModuleSpec> = {
       mode: noOp,
       probability: (opt, ctx, negated) => {
         const v = value(opt, ctx);
-        const p = v === null ? NaN : Number(v[0]);
+        const p = v === null ? NaN : Number(v[0]?.text);
         if (!(p >= 0 && p <= 1)) { ctx.report(opt.column, "error", `--probability must be between 0 and 1`); return null; }
         return { type: "random", probability: p, negated };
       },
@@ -199,7 +200,7 @@ const MODULES: Record<string, ModuleSpec> = {
     options: Object.fromEntries((["src", "dst"] as const).map((which) => [`${which}-range`, ((opt, ctx, negated) => {
       const v = value(opt, ctx);
       if (v === null) return null;
-      const [loText, hiText] = (v[0] ?? "").split("-", 2);
+      const [loText, hiText] = (v[0]?.text ?? "").split("-", 2);
       const lo = checked(parseFamilyAddress(loText ?? "", ctx.family), opt, ctx);
       const hi = checked(parseFamilyAddress(hiText ?? loText ?? "", ctx.family), opt, ctx);
       return lo && hi && { type: "iprange", which, lo, hi, negated };
@@ -209,7 +210,7 @@ const MODULES: Record<string, ModuleSpec> = {
     options: {
       "pkt-type": (opt, ctx, negated) => {
         const v = value(opt, ctx);
-        const t = v?.[0]?.toLowerCase();
+        const t = v?.[0]?.text.toLowerCase();
         if (!PKT_TYPES.includes(t as (typeof PKT_TYPES)[number])) { ctx.report(opt.column, "error", `--pkt-type expects unicast, broadcast or multicast`); return null; }
         return { type: "pkttype", pktType: t as (typeof PKT_TYPES)[number], negated };
       },

@@ -3,11 +3,11 @@
  * ask podpath about each, compare, and record every comparison in the results file that `run.mjs`
  * summarises (`kernel agreement: K/N packets`).
  */
-import { appendFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { NodeModel } from "../../src/model/node.js";
-import { buildNode } from "./build-node.js";
+import { buildNode, type BuiltNode } from "./build-node.js";
 import { Session } from "./netns.js";
 import { Observer, type Observation, type Probe } from "./observe.js";
 import { describeKernel, describePodpath, judge, podpathText, podpathTrace, traceArgs, type TraceJson, type WhatIfSets } from "./podpath.js";
@@ -40,14 +40,38 @@ export function probeCommand(inputs: readonly string[], p: Probe, whatif: WhatIf
   return `podpath ${traceArgs(inputs, p, false, whatif).join(" ")}`;
 }
 
-/** Builds `node`, sends `probes`, compares with podpath run on `inputs` (the dump files/dir). */
+/**
+ * The built node as the real tools print it, into a fresh directory: podpath must read their output
+ * as it reads the dump the node was built from (the same answer for every probe). A dump the tools
+ * did not print, however carefully written, could hide a format podpath reads wrongly.
+ */
+function redump(built: BuiltNode): string {
+  const dir = mkdtempSync(join(tmpdir(), "pp-redump-"));
+  const run = (cmd: readonly string[]) => built.session.exec(built.nodeNs, cmd);
+  const files: Record<string, readonly string[]> = {
+    "iptables-save.txt": ["iptables-save"],
+    "ip-rule.txt": ["ip", "-4", "rule"],
+    "ip-route.txt": ["ip", "-4", "route", "show", "table", "all"],
+    "ip-addr.txt": ["ip", "addr"],
+    ...(built.ipv6 ? { "ip6tables-save.txt": ["ip6tables-save"], "ip6-rule.txt": ["ip", "-6", "rule"], "ip6-route.txt": ["ip", "-6", "route", "show", "table", "all"] } : {}),
+  };
+  for (const [name, cmd] of Object.entries(files)) writeFileSync(join(dir, name), run(cmd));
+  return dir;
+}
+
+/**
+ * Builds `node`, sends `probes`, compares with podpath run on `inputs` (the dump files/dir) and on
+ * the real tools' dump of the built node: a probe agrees when both answers agree with the kernel.
+ */
 export async function runNode(suite: string, label: string, node: NodeModel, inputs: readonly string[], probes: readonly Probe[], neighbours: readonly string[], whatif: WhatIfSets = null): Promise<NodeRun> {
   const session = new Session();
   const res: NodeRun = { compared: 0, agreed: 0, disagreements: [], warnings: [] };
   let observer: Observer | null = null;
+  let redumped: string | null = null;
   try {
     const built = buildNode(session, node, { neighbours });
     res.warnings.push(...built.warnings);
+    redumped = redump(built);
     observer = new Observer(built);
     await observer.start();
     const usable = probes.filter((p) => p.iif === null || built.wires.has(p.iif));
@@ -62,6 +86,9 @@ export async function runNode(suite: string, label: string, node: NodeModel, inp
         try {
           t = await podpathTrace(inputs, p, whatif);
           reasons = judge(p, t, k).reasons;
+          // The built node is the what-if's rewritten one: a plain trace of its dump must agree too.
+          const again = await podpathTrace([redumped], p, null);
+          reasons.push(...judge(p, again, k).reasons.map((r) => `read from the real tools' dump of the built node (${describePodpath(again)}): ${r}`));
         } catch (e) {
           reasons = [`podpath failed: ${(e as Error).message.split("\n")[0]}`];
         }
@@ -78,6 +105,7 @@ export async function runNode(suite: string, label: string, node: NodeModel, inp
   } finally {
     observer?.close();
     session.cleanup();
+    if (redumped !== null) rmSync(redumped, { recursive: true, force: true });
   }
   return res;
 }

@@ -2,7 +2,7 @@
 import { prefixContains, type IpAddr } from "../model/address.js";
 import type { Rule, Target } from "../model/netfilter.js";
 import type { Range } from "../model/routing.js";
-import { ipv6SourceAddress } from "./ipv6-source.js";
+import { ipv6RedirectAddress, ipv6SourceAddress } from "./ipv6-address-choice.js";
 import type { NodeFacts } from "./node-facts.js";
 import type { Hook, TargetEffect } from "./types.js";
 import type { World } from "./world.js";
@@ -33,7 +33,7 @@ const go = (flow: Flow, effect: TargetEffect = NONE): Result => ({ flow, effect 
  * The address MASQUERADE gives a packet leaving by `dev`. IPv4: inet_select_addr(dev, nexthop,
  * RT_SCOPE_UNIVERSE): the device's first primary global address in the nexthop's subnet, else its
  * first primary global address, else the first global address of any device in ifindex order.
- * IPv6: the kernel's source address selection for the destination (ipv6-source.ts).
+ * IPv6: the kernel's source address selection for the destination (ipv6-address-choice.ts).
  */
 export function masqueradeSource(facts: NodeFacts, dev: string | null, nexthop: IpAddr, dst: IpAddr): IpAddr | null {
   if (dst.family === 6) return ipv6SourceAddress(facts.interfacesInOrder(), dev, dst);
@@ -74,12 +74,16 @@ function snatPort(original: number | null, ports: Range | null, randomized: bool
   return ports === null || (original >= ports.lo && original <= ports.hi) ? original : null;
 }
 
-/** REDIRECT sends to the arriving interface's primary address (127.0.0.1 / ::1 for local packets). */
+/**
+ * REDIRECT sends to the arriving interface's primary address on IPv4, its first address usable for
+ * the destination on IPv6 (127.0.0.1 / ::1 for local packets).
+ */
 function redirectAddress(facts: NodeFacts, world: World): IpAddr | null {
   if (world.iif === null) return { family: world.dst.family, value: world.dst.family === 4 ? 0x7f000001n : 1n };
   const iface = facts.interface(world.iif);
-  const a = iface?.addresses.find((x) => x.address.family === world.dst.family && !x.secondary);
-  return a?.address ?? null;
+  if (iface === null) return null;
+  if (world.dst.family === 6) return ipv6RedirectAddress(iface, world.dst);
+  return iface.addresses.find((x) => x.address.family === 4 && !x.secondary)?.address ?? null;
 }
 
 type Handlers = { [K in Target["type"]]: (t: Extract<Target, { type: K }>, c: TargetContext) => Result };

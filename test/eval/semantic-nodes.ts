@@ -81,8 +81,8 @@ multicast ff00::/8 dev eni1 table local proto kernel metric 256 pref medium
 
 /**
  * An IPv6 node whose interfaces have several global addresses, for the kernel's source address
- * selection: eth0 holds one per kind (a plain one first, a ULA, one near the "internet", a
- * deprecated and a tentative one), eth1 another, eth2 none (a route leaves by it), pod on eni1.
+ * selection: eth0 holds one per kind (a tentative one first, a plain one, a ULA, one near the
+ * "internet", a deprecated one), eth1 another, eth2 none (a route leaves by it), pod on eni1.
  */
 export const ROUTING6_MULTI = `
 $ ip addr
@@ -92,12 +92,12 @@ $ ip addr
     inet6 ::1/128 scope host
 2: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 9001 qdisc mq state UP group default qlen 1000
     link/ether 02:00:00:00:00:01 brd ff:ff:ff:ff:ff:ff
+    inet6 2001:db8:ff02::10/64 scope global tentative
     inet6 2001:db8:1::10/64 scope global
     inet6 fd00:1::10/64 scope global
     inet6 2001:db8:ff00::10/64 scope global
     inet6 2001:db8:ff01::10/64 scope global deprecated
        valid_lft forever preferred_lft 0sec
-    inet6 2001:db8:ff02::10/64 scope global tentative
     inet6 fe80::10/64 scope link
 3: eth1: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 9001 qdisc mq state UP group default qlen 1000
     link/ether 02:00:00:00:00:02 brd ff:ff:ff:ff:ff:ff
@@ -213,6 +213,8 @@ export const NODES = {
     "-A KUBE-SVC-A -m comment --comment \"default/web:http -> [2001:db8:9::2]:8080\" -j KUBE-SEP-A2",
   ].join("\n")), DEFAULT_RULES6),
   masqueradeSelect6: `$ ip6tables-save\n${NAT("-A POSTROUTING -o eth+ -j MASQUERADE")}\n$ ip -6 rule\n${DEFAULT_RULES6}\n${ROUTING6_MULTI}`,
+  // REDIRECT takes the arrival interface's first address usable for the destination's scope.
+  redirect6: `$ ip6tables-save\n${NAT("-A PREROUTING -i eth0 -p tcp -m tcp --dport 8080 -j REDIRECT --to-ports 9090")}\n$ ip -6 rule\n${DEFAULT_RULES6}\n${ROUTING6_MULTI}`,
   reject6: dump6(FILTER("-A FORWARD -d 2001:db8:ff00::/40 -j REJECT\n-A FORWARD -d 2001:db8:eeee::/48 -p tcp -j REJECT --reject-with tcp-reset"), DEFAULT_RULES6),
 } as const;
 
@@ -272,5 +274,9 @@ export const KERNEL_PACKETS: Partial<Record<keyof typeof NODES, { src: string; d
   // and from another interface when the outgoing one has no global address.
   masqueradeSelect6: ["2001:db8:ff00::9", "fd00:9::9", "2001:db8:ff01::9", "2001:db8:ff02::9", "2001:db8:ff03::9", "2001:db8:ff03:1::9"]
     .map((dst) => ({ src: "2001:db8:1::50", dst, iif: "eni1" })),
+  redirect6: [
+    { src: "2001:db8:ff00::7", dst: "2001:db8:ee00::9", iif: "eth0", dport: 8080 },
+    { src: "fe80::7", dst: "fe80::99", iif: "eth0", dport: 8080 },
+  ],
   reject6: [{ src: "2001:db8:1::50", dst: "2001:db8:ff00::9", iif: "eni1" }, { src: "2001:db8:1::50", dst: "2001:db8:eeee::9", iif: "eni1" }],
 };

@@ -199,6 +199,14 @@ describe("IPv6 (an EKS IPv6 node: pods on the ENI's prefix, link-local gateways)
     expect(viaEth2.final.src).toBe("2001:db8:ff03::20");
   });
 
+  it("REDIRECT on IPv6 takes the arrival interface's first assigned address of the destination's scope", () => {
+    const inbound = (src: string, dst: string) => trace(NODES.redirect6, packet({ src, dst, iif: "eth0", dport: 8080 }));
+    // eth0 lists a tentative address first: not assigned yet, so passed over.
+    const global = inbound("2001:db8:ff00::7", "2001:db8:ee00::9");
+    expect(global.outcomes[0]).toMatchObject({ verdict: "delivered-locally", final: { dst: "2001:db8:1::10", dport: 9090 } });
+    expect(inbound("fe80::7", "fe80::99").outcomes[0]?.final.dst).toBe("fe80::10");
+  });
+
   it("kube-proxy's ip6tables rules: a ClusterIP splits over its endpoints, the hairpin is masqueraded", () => {
     const t = trace(NODES.kubeProxy6, pod("fd00:100::10", { dport: 80 }));
     const byDst = Object.fromEntries(t.outcomes.map((o) => [o.final.dst, o]));

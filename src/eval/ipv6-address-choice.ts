@@ -1,6 +1,7 @@
 /**
- * IPv6 source address selection as the kernel does it (ipv6_dev_get_saddr, net/ipv6/addrconf.c:
- * RFC 6724's rules in the kernel's order), which MASQUERADE uses for the packet's destination.
+ * Which of a node's IPv6 addresses the kernel uses where a target needs one: MASQUERADE's source,
+ * by source address selection (ipv6_dev_get_saddr, net/ipv6/addrconf.c: RFC 6724's rules in the
+ * kernel's order) for the packet's destination; REDIRECT's destination (nf_nat_redirect_ipv6).
  *
  * Assumed, since a dump does not show them: the default address label table (`ip addrlabel`
  * unchanged), `use_tempaddr` below 2 (temporary addresses not preferred), `use_oif_addrs_only` off,
@@ -102,9 +103,8 @@ export function ipv6SourceAddress(interfaces: readonly Interface[], oif: string 
   for (const iface of devices) {
     for (const ifa of iface.addresses) {
       const a = ifa.address;
-      // A tentative address (DAD not done, or failed) is not assigned yet unless it is optimistic;
-      // the unspecified and multicast addresses never are.
-      if (a.family !== 6 || ifa.flags.includes("dadfailed") || (ifa.flags.includes("tentative") && !ifa.flags.includes("optimistic"))) continue;
+      // The unspecified and multicast addresses are never candidates.
+      if (a.family !== 6 || !isAssigned(ifa)) continue;
       if (a.value === 0n || a.value >> 120n === 0xffn) continue;
       const c = { ifa, dev: iface.name };
       const s = scores(c, dst, dstScope, dstLabel, oif);
@@ -119,4 +119,32 @@ function better(a: readonly number[], b: readonly number[]): boolean {
     if (a[i] !== b[i]) return (a[i] as number) > (b[i] as number);
   }
   return false;
+}
+
+/** A tentative address (DAD not done, or failed) is not assigned to its interface yet, unless it is optimistic. */
+function isAssigned(ifa: InterfaceAddress): boolean {
+  return !ifa.flags.includes("dadfailed") && (!ifa.flags.includes("tentative") || ifa.flags.includes("optimistic"));
+}
+
+/** ipv6_addr_scope's classes: loopback, link-local and site-local addresses (and multicast scopes); null for global. */
+function scopeClass(a: IpAddr): "loopback" | "link" | "site" | null {
+  if (a.value === LOOPBACK) return "loopback";
+  const scope = scopeOf(a);
+  return scope === SCOPE_LINK ? "link" : scope === SCOPE_SITE ? "site" : null;
+}
+
+/**
+ * REDIRECT's new destination for a packet to `dst` arriving on `iface`: the interface's first
+ * address (as `ip addr` lists them) that is assigned, not IPv4-mapped, and of the destination's
+ * scope when that is narrower than global. Null: none, and the kernel drops the packet.
+ */
+export function ipv6RedirectAddress(iface: Interface, dst: IpAddr): IpAddr | null {
+  const want = scopeClass(dst);
+  for (const ifa of iface.addresses) {
+    const a = ifa.address;
+    if (a.family !== 6 || !isAssigned(ifa) || prefixContains(MAPPED, a)) continue;
+    if (want !== null && scopeClass(a) !== want) continue;
+    return a;
+  }
+  return null;
 }

@@ -91,7 +91,7 @@ export function MainScreen({ state, theme, outcome, completions, placeholders, b
     <Box flexDirection="column" width={width} height={state.rows - 1}>
       <Header state={state} theme={theme} title={state.whatif.exclusions !== null || state.whatif.externalSnat !== null ? "trace · WHAT-IF (3 Explain shows it)" : "trace"} />
       <VerdictBanner outcome={outcome} index={state.outcome} count={outcomes} stale={state.formError !== null && outcome !== null} width={width} theme={theme} />
-      <PacketForm form={state.form} field={state.field} focused={state.pane === "form"} placeholders={placeholders} error={state.formError} completions={completions} completion={state.completion} width={width} theme={theme} />
+      <PacketForm form={state.form} field={state.field} caret={state.caret} focused={state.pane === "form"} placeholders={placeholders} error={state.formError} completions={completions} completion={state.completion} width={width} theme={theme} />
       <Text wrap="truncate-end">
         {TABS.map((t) => (
           <Text key={t.pane}>

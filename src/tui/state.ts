@@ -80,6 +80,8 @@ export interface TuiState {
   hints: NodeHints | null;
   form: FormValues;
   field: Field;
+  /** How many characters of the focused field stand after the cursor (0: at its end). */
+  caret: number;
   completion: number;
   /** The form's packet is invalid: packetFromFlags's message, and the field it is about. */
   formError: { field: Field | null; message: string } | null;
@@ -129,6 +131,7 @@ export function initialState(opts: InitialOptions = {}): TuiState {
     hints: null,
     form: { ...EMPTY_FORM, ...Object.fromEntries(Object.entries(opts.form ?? {}).filter(([, v]) => v !== undefined)) },
     field: "src",
+    caret: 0,
     completion: 0,
     formError: null,
     trace: null,
@@ -242,7 +245,7 @@ function input(state: TuiState, raw: string): TuiState {
     if (raw === PASTE_END) return { ...state, paste: { ...state.paste, pasting: false } };
     // Terminals send a paste's line breaks as CR.
     const text = raw.replace(/\r\n?/g, "\n");
-    if (state.paste.target === "field") return editField(state, (v) => v + (text.split("\n").find((l) => l.trim() !== "") ?? "").trim());
+    if (state.paste.target === "field") return insertAtCaret(state, (text.split("\n").find((l) => l.trim() !== "") ?? "").trim());
     return appendPaste(state, text);
   }
   // Keys typed quickly (or sent by a script) arrive as one run of text: outside the paste buffer,
@@ -329,8 +332,30 @@ function focusPane(state: TuiState, pane: Pane): TuiState {
 
 // ── the packet form ─────────────────────────────────────────────────────────────────────────────
 
+/** Replaces the focused field's value; the cursor goes to its end. */
 function editField(state: TuiState, edit: (value: string) => string): TuiState {
-  return retrace({ ...state, form: { ...state.form, [state.field]: edit(state.form[state.field]) }, completion: 0 });
+  return retrace({ ...state, form: { ...state.form, [state.field]: edit(state.form[state.field]) }, caret: 0, completion: 0 });
+}
+
+/** The focused field's text before and after the cursor. */
+function aroundCaret(state: TuiState): [string, string] {
+  const value = state.form[state.field];
+  const at = value.length - Math.min(state.caret, value.length);
+  return [value.slice(0, at), value.slice(at)];
+}
+
+/** Edits the focused field on each side of the cursor, which stays between the two. */
+function editAtCaret(state: TuiState, edit: (before: string, after: string) => [string, string]): TuiState {
+  const [before, after] = edit(...aroundCaret(state));
+  return retrace({ ...state, form: { ...state.form, [state.field]: before + after }, caret: after.length, completion: 0 });
+}
+
+function insertAtCaret(state: TuiState, text: string): TuiState {
+  return text === "" ? state : editAtCaret(state, (before, after) => [before + text, after]);
+}
+
+function moveCaret(state: TuiState, caret: number): TuiState {
+  return { ...state, caret: Math.max(0, Math.min(caret, state.form[state.field].length)) };
 }
 
 export function formCompletions(state: TuiState) {
@@ -339,35 +364,46 @@ export function formCompletions(state: TuiState) {
 
 function formKey(state: TuiState, key: Key): TuiState {
   const i = FIELDS.indexOf(state.field);
-  const toField = (j: number) => ({ ...state, field: FIELDS[(j + FIELDS.length) % FIELDS.length] as Field, completion: 0 });
+  const toField = (j: number) => ({ ...state, field: FIELDS[(j + FIELDS.length) % FIELDS.length] as Field, caret: 0, completion: 0 });
   const options = formCompletions(state);
+  const cycle = (d: number) => (options.length === 0 ? state : { ...state, completion: (state.completion + d + options.length) % options.length });
+  const length = state.form[state.field].length;
   switch (key.type) {
     case "up":
       return toField(i - 1);
     case "down":
       return toField(i + 1);
     case "left":
-    case "right": {
-      if (options.length === 0) return state;
-      const d = key.type === "left" ? -1 : 1;
-      return { ...state, completion: (state.completion + d + options.length) % options.length };
-    }
+      return moveCaret(state, state.caret + 1);
+    case "right":
+      return moveCaret(state, state.caret - 1);
+    case "home":
+      return moveCaret(state, length);
+    case "end":
+      return moveCaret(state, 0);
     case "enter": {
       const pick = options[state.completion];
       const filled = pick ? editField(state, () => pick.value) : state;
       if (i === FIELDS.length - 1 && !pick) return focusPane(filled, "trace");
-      return { ...filled, field: FIELDS[(i + 1) % FIELDS.length] as Field, completion: 0 };
+      return { ...filled, field: FIELDS[(i + 1) % FIELDS.length] as Field, caret: 0, completion: 0 };
     }
     case "backspace":
-      return editField(state, (v) => v.slice(0, -1));
+      return aroundCaret(state)[0] === "" ? state : editAtCaret(state, (before, after) => [before.slice(0, -1), after]);
+    case "delete":
+      return aroundCaret(state)[1] === "" ? state : editAtCaret(state, (before, after) => [before, after.slice(1)]);
     case "ctrl":
-      if (key.char === "u") return editField(state, () => "");
-      if (key.char === "n" || key.char === "p") return formKey(state, { type: key.char === "n" ? "right" : "left" });
-      return state;
+      switch (key.char) {
+        case "u": return editField(state, () => "");
+        case "k": return editAtCaret(state, (before) => [before, ""]);
+        case "a": return moveCaret(state, length);
+        case "e": return moveCaret(state, 0);
+        case "n": return cycle(1);
+        case "p": return cycle(-1);
+        default: return state;
+      }
     case "text": {
       if (key.text === "?") return { ...state, help: true };
-      const text = key.text.split(/[\r\n]/)[0]?.replace(/\s+/g, "") ?? "";
-      return text === "" ? state : editField(state, (v) => v + text);
+      return insertAtCaret(state, key.text.split(/[\r\n]/)[0]?.replace(/\s+/g, "") ?? "");
     }
     default:
       return state;

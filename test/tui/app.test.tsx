@@ -52,7 +52,7 @@ describe("tui frames", () => {
     expect(frame).toContain("interfaces 5 (lo, ens5, ens6, eni6801f01d8a7, eni83e4ca63e3c)");
     r.stdin.write(KEYS.ctrlD);
     frame = await frameWhere(r.lastFrame, (f) => f.includes("No trace yet"));
-    expect(frame).toContain("complete ←→⏎: 192.168.1.33");
+    expect(frame).toContain("complete ^N ^P ⏎: 192.168.1.33");
     r.stdin.write("10.0.0.");
     frame = await frameWhere(r.lastFrame, (f) => f.includes("✗ --src 10.0.0."));
     expect(frame).toContain("!src");

@@ -35,4 +35,4 @@ export function bracketedPaste(text: string, chunk = 4096): string[] {
   return parts;
 }
 
-export const KEYS = { up: "\x1b[A", down: "\x1b[B", left: "\x1b[D", right: "\x1b[C", enter: "\r", tab: "\t", esc: "\x1b", ctrlD: "\x04", ctrlU: "\x15", ctrlC: "\x03", backspace: "\x7f" };
+export const KEYS = { up: "\x1b[A", down: "\x1b[B", left: "\x1b[D", right: "\x1b[C", home: "\x1b[H", end: "\x1b[F", delete: "\x1b[3~", enter: "\r", tab: "\t", esc: "\x1b", ctrlD: "\x04", ctrlU: "\x15", ctrlC: "\x03", backspace: "\x7f" };

@@ -73,6 +73,25 @@ describe("tui reducer", () => {
     expect(s.formError?.message).toMatch(/^--iif eth9: no such interface/);
   });
 
+  it("edits a field in the middle: the cursor moves with ← → Home End, and typing, Backspace, Delete and Ctrl-K act at it", () => {
+    let s = press(sampleState(), "203.0.113.9");
+    expect(s.form.src).toBe("203.0.113.9");
+    // A typo in the middle: 203.0.113.9 → 203.0.114.9, without retyping the end.
+    s = press(s, KEYS.left, KEYS.left, KEYS.backspace, "4");
+    expect(s.form.src).toBe("203.0.114.9");
+    s = press(s, KEYS.home, KEYS.delete, "1");
+    expect(s.form.src).toBe("103.0.114.9");
+    s = press(s, KEYS.right, KEYS.right, KEYS.right, "\x0b");
+    expect(s.form.src).toBe("103.");
+    s = press(s, KEYS.end, "1.1.1");
+    expect(s.form.src).toBe("103.1.1.1");
+    // The cursor stays inside the field, and a new field starts at the end of its value.
+    s = press(s, ...Array(20).fill(KEYS.right), "9");
+    expect(s.form.src).toBe("103.1.1.19");
+    s = press(s, KEYS.down, "198.51.100.7", KEYS.up, KEYS.backspace);
+    expect(s.form.src).toBe("103.1.1.1");
+  });
+
   it("offers pod IPs, services, ports and interfaces from the node", () => {
     const s = sampleState();
     const hints = s.hints;

@@ -128,8 +128,9 @@ function isAssigned(ifa: InterfaceAddress): boolean {
 
 /** ipv6_addr_scope's classes: loopback, link-local and site-local addresses (and multicast scopes); null for global. */
 function scopeClass(a: IpAddr): "loopback" | "link" | "site" | null {
-  if (a.value === LOOPBACK) return "loopback";
   const scope = scopeOf(a);
+  // ::1, and interface-local multicast (ff01::/16).
+  if (a.value === LOOPBACK || scope === 0x1) return "loopback";
   return scope === SCOPE_LINK ? "link" : scope === SCOPE_SITE ? "site" : null;
 }
 

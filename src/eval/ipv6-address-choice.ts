@@ -11,6 +11,7 @@ import { isIpv6LinkLocal, prefixContains, type IpAddr, type Prefix } from "../mo
 import type { Interface, InterfaceAddress } from "../model/routing.js";
 
 /** Scope values of __ipv6_addr_src_scope: ::1 counts as link-local scope (RFC 6724 3.1). */
+const SCOPE_INTERFACE = 0x1;
 const SCOPE_LINK = 0x2;
 const SCOPE_SITE = 0x5;
 const SCOPE_GLOBAL = 0xe;
@@ -36,10 +37,13 @@ const MAPPED = v6("00000000000000000000ffff", 96);
 const ORCHID = v6("20010010", 28);
 const LOOPBACK = 1n;
 
+const isMulticast = (a: IpAddr) => a.value >> 120n === 0xffn;
+
 function scopeOf(a: IpAddr): number {
   if (a.value === LOOPBACK || isIpv6LinkLocal(a)) return SCOPE_LINK;
   if (a.value >> 118n === 0x3fbn) return SCOPE_SITE;
-  if (a.value >> 120n === 0xffn) return Number((a.value >> 112n) & 0xfn);
+  // A multicast address carries its scope in its second byte's low nibble.
+  if (isMulticast(a)) return Number((a.value >> 112n) & 0xfn);
   return SCOPE_GLOBAL;
 }
 
@@ -95,9 +99,8 @@ function scores(c: Candidate, dst: IpAddr, dstScope: number, dstLabel: number, o
 /** The source address the kernel picks for `dst` leaving by `oif` (null: none, and the packet is dropped). */
 export function ipv6SourceAddress(interfaces: readonly Interface[], oif: string | null, dst: IpAddr): IpAddr | null {
   const dstScope = scopeOf(dst);
-  const multicast = dst.value >> 120n === 0xffn;
   // Multicast and link-local destinations take only the outgoing interface's addresses.
-  const devices = oif !== null && (multicast || dstScope <= SCOPE_LINK) ? interfaces.filter((i) => i.name === oif) : interfaces;
+  const devices = oif !== null && (isMulticast(dst) || dstScope <= SCOPE_LINK) ? interfaces.filter((i) => i.name === oif) : interfaces;
   const dstLabel = labelOf(dst);
   let best: { c: Candidate; s: number[] } | null = null;
   for (const iface of devices) {
@@ -105,7 +108,7 @@ export function ipv6SourceAddress(interfaces: readonly Interface[], oif: string 
       const a = ifa.address;
       // The unspecified and multicast addresses are never candidates.
       if (a.family !== 6 || !isAssigned(ifa)) continue;
-      if (a.value === 0n || a.value >> 120n === 0xffn) continue;
+      if (a.value === 0n || isMulticast(a)) continue;
       const c = { ifa, dev: iface.name };
       const s = scores(c, dst, dstScope, dstLabel, oif);
       if (best === null || better(s, best.s)) best = { c, s };
@@ -130,7 +133,7 @@ function isAssigned(ifa: InterfaceAddress): boolean {
 function scopeClass(a: IpAddr): "loopback" | "link" | "site" | null {
   const scope = scopeOf(a);
   // ::1, and interface-local multicast (ff01::/16).
-  if (a.value === LOOPBACK || scope === 0x1) return "loopback";
+  if (a.value === LOOPBACK || scope === SCOPE_INTERFACE) return "loopback";
   return scope === SCOPE_LINK ? "link" : scope === SCOPE_SITE ? "site" : null;
 }
 

@@ -1,5 +1,5 @@
 /** What each target does to the packet and the traversal. One handler per target type. */
-import { prefixContains, type IpAddr } from "../model/address.js";
+import { maskOf, prefixContains, type IpAddr } from "../model/address.js";
 import type { Rule, Target } from "../model/netfilter.js";
 import type { Range } from "../model/routing.js";
 import { ipv6RedirectAddress, ipv6SourceAddress } from "./ipv6-address-choice.js";
@@ -42,7 +42,7 @@ export function masqueradeSource(facts: NodeFacts, dev: string | null, nexthop: 
   for (const a of iface?.addresses ?? []) {
     if (a.address.family !== nexthop.family || a.secondary || a.scope !== "global") continue;
     const prefix = { family: a.address.family, value: a.address.value, len: a.prefixLen };
-    const net = { ...prefix, value: prefix.value & maskBits(prefix.family, prefix.len) };
+    const net = { ...prefix, value: prefix.value & maskOf(prefix.family, prefix.len) };
     if (prefixContains(net, nexthop)) return a.address;
     first ??= a.address;
   }
@@ -55,10 +55,6 @@ export function masqueradeSource(facts: NodeFacts, dev: string | null, nexthop: 
   return null;
 }
 
-function maskBits(family: 4 | 6, len: number): bigint {
-  const width = family === 4 ? 32 : 128;
-  return len === 0 ? 0n : ((1n << BigInt(len)) - 1n) << BigInt(width - len);
-}
 
 /**
  * The source port SNAT or MASQUERADE gives a new connection (nf_nat's get_unique_tuple; no other

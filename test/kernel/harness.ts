@@ -86,7 +86,7 @@ export async function runNode(suite: string, label: string, node: NodeModel, inp
         try {
           t = await podpathTrace(inputs, p, whatif);
           reasons = judge(p, t, k).reasons;
-          // The built node is the what-if's rewritten one: a plain trace of its dump must agree too.
+          // The node as built (for a what-if run, the rewritten one), read from the real tools' dump.
           const again = await podpathTrace([redumped], p, null);
           reasons.push(...judge(p, again, k).reasons.map((r) => `read from the real tools' dump of the built node (${describePodpath(again)}): ${r}`));
         } catch (e) {

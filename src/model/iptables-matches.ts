@@ -262,8 +262,9 @@ const MODULE_INDEX = new Map(Object.entries(MODULES).map(([name, spec]) => [name
 export const KNOWN_MODULES: readonly string[] = [...MODULE_INDEX.keys()];
 
 /**
- * A module's matches are gathered here and copied out at their final size (an array grown from []
- * by push holds sixteen slots, and most modules lower to one match). Handlers never lower a module.
+ * A module's matches are gathered here, by index up to a count, and copied out at their final size
+ * (an array grown from [] by push holds sixteen slots, most modules lower to one match, and
+ * `length = 0` would drop the storage each time). Handlers never lower a module.
  */
 const MATCHES: Match[] = [];
 
@@ -275,18 +276,20 @@ export function lowerMatchModule(module: IptMatchModule, ctx: LowerContext): Mat
     return [{ type: "opaque", module: module.module, what: `-m ${module.module} matches` }];
   }
   const matches = MATCHES;
-  matches.length = 0;
+  let count = 0;
   for (const opt of module.options) {
     const handler = spec.byName.get(opt.name);
     if (handler === undefined) {
       ctx.report(opt.column, "error", `-m ${module.module} has no option --${opt.name} (expected one of ${[...spec.byName.keys()].map((o) => `--${o}`).join(", ")})`);
-      matches.push({ type: "opaque", module: module.module, what: `--${opt.name}` });
+      matches[count++] = { type: "opaque", module: module.module, what: `--${opt.name}` };
       continue;
     }
     const m = handler(opt, ctx, opt.negation !== null);
-    if (m !== null) matches.push(...(Array.isArray(m) ? m : [m]));
+    if (m === null) continue;
+    if (Array.isArray(m)) for (const one of m) matches[count++] = one;
+    else matches[count++] = m;
   }
-  const lowered = matches.length === 0 ? [] : matches.slice();
+  const lowered = count === 0 ? [] : matches.slice(0, count);
   return spec.finish && lowered.length > 0 ? spec.finish(lowered, module, ctx) : lowered;
 }
 

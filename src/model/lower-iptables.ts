@@ -243,6 +243,8 @@ class TableBuilder {
    * tens of thousands of chains of two or three rules, and an array grown by push holds sixteen).
    */
   private readonly run: Rule[] = [];
+  /** How many of `run`'s slots hold the current run (filled by index: `length = 0` drops storage). */
+  private runLength = 0;
   private runChain: Chain | undefined = undefined;
   /** Chains with -I rules, renumbered at the end. */
   private readonly inserted = new Set<Chain>();
@@ -336,8 +338,8 @@ class TableBuilder {
         this.flushRun();
         this.runChain = chain;
       }
-      this.run.push(rule);
-      rule.position = chain.rules.length + this.run.length;
+      this.run[this.runLength++] = rule;
+      rule.position = chain.rules.length + this.runLength;
     } else {
       this.flushRun();
       chain.rules.splice(Math.max(0, insertAt - 1), 0, rule);
@@ -349,8 +351,9 @@ class TableBuilder {
   private flushRun(): void {
     const chain = this.runChain;
     if (chain === undefined) return;
-    chain.rules = chain.rules.length === 0 ? this.run.slice() : chain.rules.concat(this.run);
-    this.run.length = 0;
+    const run = this.run.slice(0, this.runLength);
+    chain.rules = chain.rules.length === 0 ? run : chain.rules.concat(run);
+    this.runLength = 0;
     this.runChain = undefined;
   }
 

@@ -187,14 +187,15 @@ export function parseCommonLine(text: string): IptLine | null {
 let after = 0;
 
 // Lists are gathered in these and copied out at their final size: an array grown from `[]` by push
-// holds sixteen slots, and a rule has a list per item and per option (mostly of one or two).
+// holds sixteen slots, and a rule has a list per item and per option (mostly of one or two). They
+// are filled by index up to a count, never emptied with `length = 0`, which drops their storage.
 const ITEMS: IptItem[] = [];
 const OPTIONS: IptExtOption[] = [];
 
 /** `RuleSpec`: Items separated by spaces, up to the end of the line. */
 function parseItems(from: number): IptItem[] | null {
   const items = ITEMS;
-  items.length = 0;
+  let count = 0;
   let i = from;
   while (i < TOKENS.count) {
     if (TOKENS.quoted[i]) return null;
@@ -205,29 +206,29 @@ function parseItems(from: number): IptItem[] | null {
       if (name === null) return null;
       const options = extOptions(i + 2);
       if (options === null) return null;
-      items.push(text === "-m" || text === "--match"
+      items[count++] = text === "-m" || text === "--match"
         ? { type: "match", flag: text, module: name, options, column }
-        : { type: "target", flag: text, kind: "jump", name, options, column });
+        : { type: "target", flag: text, kind: "jump", name, options, column };
       i = after;
     } else if (text === "-g" || text === "--goto") {
       const name = word(i + 1);
       if (name === null) return null;
-      items.push({ type: "target", flag: text, kind: "goto", name, options: [], column });
+      items[count++] = { type: "target", flag: text, kind: "goto", name, options: [], column };
       i += 2;
     } else {
       const opt = option(i, true);
       if (opt === null) return null;
-      items.push(opt);
+      items[count++] = opt;
       i = after;
     }
   }
-  return items.slice();
+  return items.slice(0, count);
 }
 
 /** `(__ @ExtOption)*` after a module or target: options up to the first token that does not start one. */
 function extOptions(from: number): IptExtOption[] | null {
   const options = OPTIONS;
-  options.length = 0;
+  let count = 0;
   let i = from;
   while (i < TOKENS.count) {
     const f = isBang(i) ? i + 1 : i;
@@ -237,11 +238,11 @@ function extOptions(from: number): IptExtOption[] | null {
     if (!flag.startsWith("--") || BASE_FLAGS.has(flag)) break;
     const opt = option(i, false);
     if (opt === null) return null;
-    options.push(opt as IptExtOption);
+    options[count++] = opt as IptExtOption;
     i = after;
   }
   after = i;
-  return options.length === 0 ? [] : options.slice();
+  return count === 0 ? [] : options.slice(0, count);
 }
 
 /** `BaseOption` (when `base` is allowed) or `ExtOption` starting at token `from`, with its `!` and values. */

@@ -1,6 +1,7 @@
 /** Plain-text rendering of a trace: verdict first, then the explanation, then the path. Pure: data in, text out. */
 import type { OutcomeJson, StepJson, TraceJson } from "./json.js";
 import { sanitize } from "./sanitize.js";
+import { missRunEnd, missRunSummary } from "./miss-runs.js";
 import { fixWords } from "./why.js";
 
 function banner(o: OutcomeJson): string {
@@ -39,11 +40,46 @@ function stepLine(s: StepJson): string | null {
 }
 
 export interface TextOptions {
-  /** Show rules that did not match (the full path); otherwise only what matched. */
-  verbose: boolean;
+  /**
+   * Which rules the path lists: `all` of them; `runs`: all, but a long run of rules that did not
+   * match (thousands of KUBE-SERVICES rules on a big node) shows its first and last few around a
+   * summary line; `matched`: only the rules that matched.
+   */
+  rules: "all" | "runs" | "matched";
 }
 
-export function traceText(t: TraceJson, options: TextOptions = { verbose: true }): string {
+/** A run of more rules that did not match than this is shortened (`runs`) to its ends and a summary. */
+const RUN_SHOWN = 8;
+const RUN_HEAD = 3;
+const RUN_TAIL = 2;
+
+/** Appends the steps of the path to `out`, long runs of misses cut short to a summary line (a path can be 100k steps long: no spread). */
+function pathLines(out: string[], steps: readonly StepJson[], rules: TextOptions["rules"]): void {
+  const push = (s: StepJson) => {
+    const line = stepLine(s);
+    if (line !== null) out.push(line);
+  };
+  for (let i = 0; i < steps.length; i++) {
+    const s = steps[i] as StepJson;
+    if (s.type !== "rule" || s.matched !== false || rules === "all") {
+      push(s);
+      continue;
+    }
+    const end = missRunEnd(steps, i);
+    if (rules === "runs") {
+      const run = steps.slice(i, end + 1);
+      if (run.length <= RUN_SHOWN) run.forEach(push);
+      else {
+        run.slice(0, RUN_HEAD).forEach(push);
+        out.push(`${"  ".repeat(2 + Number(s.depth ?? 0))}… ${missRunSummary(run.slice(RUN_HEAD, run.length - RUN_TAIL), true)} (--all-rules lists them)`);
+        run.slice(run.length - RUN_TAIL).forEach(push);
+      }
+    }
+    i = end;
+  }
+}
+
+export function traceText(t: TraceJson, options: TextOptions = { rules: "runs" }): string {
   const p = t.packet;
   const port = (n: number | null) => (n === null ? "" : `:${n}`);
   const out: string[] = [];
@@ -58,11 +94,7 @@ export function traceText(t: TraceJson, options: TextOptions = { verbose: true }
     if (i === 0) out.push(...t.fixes.map(fixWords));
     out.push("");
     out.push("path:");
-    for (const s of o.steps) {
-      if (!options.verbose && s.type === "rule" && !s.matched) continue;
-      const line = stepLine(s);
-      if (line !== null) out.push(line);
-    }
+    pathLines(out, o.steps, options.rules);
   });
   if (t.truncated) out.push("", "note: evaluation was cut short (step or outcome limit); the outcomes above are incomplete.");
   return out.map(sanitize).join("\n");

@@ -5,6 +5,7 @@
  */
 import type { OutcomeJson, StepJson } from "../explain/json.js";
 import type { Outcome } from "../eval/types.js";
+import { missRunEnd, missRunSummary } from "../explain/miss-runs.js";
 import { sanitize } from "../explain/sanitize.js";
 
 /** Where a row points in the rule view (Enter on it opens that chain or table). */
@@ -60,16 +61,11 @@ export function traceRows(o: OutcomeJson | undefined, outcome: Outcome | undefin
           break;
         }
         // A run of rules that did not match, at one depth: one collapsible group.
-        let j = i;
-        while (j + 1 < steps.length && steps[j + 1]?.type === "rule" && steps[j + 1]?.matched === false && Number(steps[j + 1]?.depth ?? 0) === depth) j++;
+        const j = missRunEnd(steps, i);
         const id = `g${i}`;
         const group = steps.slice(i, j + 1);
         const open = expanded.has(id);
-        const failed = [...new Set(group.map((g) => s(g.failed)))];
-        rows.push({
-          type: "skipped", id, depth, count: group.length, expanded: open,
-          text: `${group.length} rule${group.length === 1 ? "" : "s"} did not match (${failed.slice(0, 3).join(", ")}${failed.length > 3 ? ", …" : ""})`,
-        });
+        rows.push({ type: "skipped", id, depth, count: group.length, expanded: open, text: s(missRunSummary(group)) });
         if (open) for (const g of group) rows.push(ruleRow(g, deciding));
         i = j;
         break;

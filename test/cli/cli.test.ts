@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync, mkdirSync } from "node:fs";
+import { copyFileSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -74,6 +74,27 @@ describe("podpath trace", () => {
     expect(j.packet.iif).toBe("eni83e4ca63e3c");
     expect(j.explanation).toMatch(/203\.0\.113\.9 is outside 172\.20\.0\.0\/16 \(excluded\), 192\.168\.0\.0\/16, so rule 3 of nat AWS-SNAT-CHAIN-0/);
     expect(j.explanation).toMatch(/AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS/);
+  });
+
+  it("text output cuts long runs of rules that did not match; --all-rules lists them all", async () => {
+    // The sample node with 40 more services: KUBE-SERVICES becomes a run of 45 misses (its own 5 too),
+    // printed as its first 3, a count of the 40 between, and its last 2.
+    const dir = mkdtempSync(join(tmpdir(), "podpath-"));
+    for (const f of ["ip-addr.txt", "ip-route.txt", "ip-rule.txt"]) copyFileSync(join(SAMPLE, f), join(dir, f));
+    const extra = Array.from({ length: 40 }, (_, i) => `-A KUBE-SERVICES -d 10.100.200.${i + 1}/32 -p tcp -m tcp --dport 80 -j KUBE-MARK-MASQ`);
+    const dump = readFileSync(join(SAMPLE, "iptables-save.txt"), "utf8").replace(/^(-A KUBE-SERVICES -d 10\.100\.0\.1\/32 )/m, `${extra.join("\n")}\n$1`);
+    writeFileSync(join(dir, "iptables-save.txt"), dump);
+    const packet = ["--src", "192.168.1.150", "--dst", "203.0.113.9", "--dport", "443"];
+    const cut = await runCli(["trace", dir, ...packet]);
+    expect(cut.code).toBe(0);
+    expect(cut.stdout).toMatch(/^ {6}… 40 more rules did not match \(-d 10\.100\.200\.4\/32, -d 10\.100\.200\.5\/32, -d 10\.100\.200\.6\/32, …\) \(--all-rules lists them\)$/m);
+    expect(cut.stdout.split("\n").filter((l) => l.includes("10.100.200.")).length).toBe(3 + 1);
+    const all = await runCli(["trace", dir, ...packet, "--all-rules"]);
+    expect(all.stdout.split("\n").filter((l) => l.includes("✗ -A KUBE-SERVICES -d 10.100.200.")).length).toBe(40);
+    expect(all.stdout).not.toContain("more rules did not match");
+    const both = await runCli(["trace", dir, ...packet, "--all-rules", "--brief"]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toBe("podpath: --brief and --all-rules: choose one\n");
   });
 
   it("text output puts the verdict first", async () => {

@@ -373,7 +373,8 @@ export function exercise(groups: InputGroup[], options: { evaluate: number; boun
     const facts = nodeFacts(node);
     for (const p of packetsFor(bundle).slice(0, options.evaluate)) {
       const json = traceJson(evaluate(facts, p, FUZZ_LIMITS), facts);
-      traceText(json, { verbose: true });
+      traceText(json, { rules: "all" });
+      traceText(json, { rules: "runs" });
       JSON.stringify(json);
     }
   }

@@ -6,7 +6,7 @@ import { DEFAULT_LIMITS } from "../../eval/netfilter.js";
 import { nodeFacts, type NodeFacts } from "../../eval/node-facts.js";
 import { traceDiagram } from "../../explain/diagram.js";
 import { traceJson, traceSummaryJson, type TraceJson, type TraceSummaryJson } from "../../explain/json.js";
-import { traceText } from "../../explain/text.js";
+import { traceText, type TextOptions } from "../../explain/text.js";
 import { CliError, type Io } from "../io.js";
 import { loadBundle, reportDiagnostics, selectNodes } from "../node-select.js";
 import { packetFromFlags, type PacketFlags } from "../packet-options.js";
@@ -18,6 +18,7 @@ interface TraceOptions extends PacketFlags {
   packets?: string;
   full?: boolean;
   brief?: boolean;
+  allRules?: boolean;
   maxBytes?: number;
 }
 
@@ -48,6 +49,7 @@ export function traceCommand(io: Io, setExit: (code: number) => void): Command {
     .option("--packets <file>", "trace every packet of a JSON-lines file ({id, src, dst, proto, sport, dport, iif} per line)")
     .option("--full", "with --packets --json: every line carries the whole trace (steps, explanation), not just the verdicts")
     .option("--brief", "in text output, show only the rules that matched")
+    .option("--all-rules", "in text output, list every rule that did not match (long runs are otherwise cut to their ends and a count)")
     .option("--max-bytes <n>", "refuse inputs larger than this", (v) => Number(v));
   addPacketOptions(cmd);
   return cmd.action((files: string[], opts: TraceOptions) => {
@@ -62,7 +64,8 @@ export function traceCommand(io: Io, setExit: (code: number) => void): Command {
       setExit(0);
       return;
     }
-    io.stdout(render(traceNodes(facts, opts), format, !opts.brief));
+    if (opts.brief && opts.allRules) throw new CliError("--brief and --all-rules: choose one");
+    io.stdout(render(traceNodes(facts, opts), format, opts.brief ? "matched" : opts.allRules ? "all" : "runs"));
     setExit(0);
   });
 }
@@ -76,7 +79,7 @@ export function traceNodes(facts: readonly NodeFacts[], flags: PacketFlags): Tra
   });
 }
 
-function render(results: TraceJson[], format: Format, verbose: boolean): string {
+function render(results: TraceJson[], format: Format, rules: TextOptions["rules"]): string {
   switch (format) {
     case "json":
       return `${JSON.stringify(results.length === 1 ? results[0] : results, null, 2)}\n`;
@@ -84,7 +87,7 @@ function render(results: TraceJson[], format: Format, verbose: boolean): string 
     case "dot":
       return traceDiagram(results, format);
     case "text":
-      return `${results.map((r) => traceText(r, { verbose })).join("\n\n")}\n`;
+      return `${results.map((r) => traceText(r, { rules })).join("\n\n")}\n`;
   }
 }
 
@@ -131,7 +134,7 @@ function tracePacketList(io: Io, facts: NodeFacts[], path: string, format: Forma
     }
     // `{"id":…,` then the result's own fields: the same line as stringifying {id, ...r}, without copying r.
     if (format === "json") for (const r of results) emit(`{"id":${JSON.stringify(id) ?? "null"},${JSON.stringify(r).slice(1)}\n`);
-    else emit(`# ${String(id)}\n${render(results as TraceJson[], format, false)}\n`);
+    else emit(`# ${String(id)}\n${render(results as TraceJson[], format, "matched")}\n`);
   });
   if (out.length > 0) io.stdout(out.join(""));
 }

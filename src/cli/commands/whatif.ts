@@ -93,8 +93,8 @@ export function whatifCommand(io: Io, setExit: (code: number) => void): Command 
         const changed = Object.keys(r.settings.after).filter((k) => r.settings.after[k] !== r.settings.before[k]);
         io.stdout(`node ${sanitize(r.node)}: ${changed.map((k) => `${k}: ${r.settings.before[k] || "(empty)"} → ${r.settings.after[k] || "(empty)"}`).join("; ") || "no setting changed"}\n`);
         io.stdout(`\nrule changes:\n${diffText(r.ruleDiff).join("\n")}\n`);
-        io.stdout(`\n── before ──\n${traceText(r.before, { verbose: false })}\n`);
-        io.stdout(`\n── after ──\n${traceText(r.after, { verbose: false })}\n`);
+        io.stdout(`\n── before ──\n${traceText(r.before, { rules: "matched" })}\n`);
+        io.stdout(`\n── after ──\n${traceText(r.after, { rules: "matched" })}\n`);
       }
     }
     setExit(0);

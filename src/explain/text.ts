@@ -71,7 +71,7 @@ function pathLines(out: string[], steps: readonly StepJson[], rules: TextOptions
       if (run.length <= RUN_SHOWN) run.forEach(push);
       else {
         run.slice(0, RUN_HEAD).forEach(push);
-        out.push(`${"  ".repeat(2 + Number(s.depth ?? 0))}… ${missRunSummary(run.slice(RUN_HEAD, run.length - RUN_TAIL), true)} (--all-rules lists them)`);
+        out.push(`${"  ".repeat(2 + Number(s.depth ?? 0))}… ${missRunSummary(run.slice(RUN_HEAD, run.length - RUN_TAIL), true)} (trace --all-rules lists them)`);
         run.slice(run.length - RUN_TAIL).forEach(push);
       }
     }

@@ -87,7 +87,7 @@ describe("podpath trace", () => {
     const packet = ["--src", "192.168.1.150", "--dst", "203.0.113.9", "--dport", "443"];
     const cut = await runCli(["trace", dir, ...packet]);
     expect(cut.code).toBe(0);
-    expect(cut.stdout).toMatch(/^ {6}… 40 more rules did not match \(-d 10\.100\.200\.4\/32, -d 10\.100\.200\.5\/32, -d 10\.100\.200\.6\/32, …\) \(--all-rules lists them\)$/m);
+    expect(cut.stdout).toMatch(/^ {6}… 40 more rules did not match \(-d 10\.100\.200\.4\/32, -d 10\.100\.200\.5\/32, -d 10\.100\.200\.6\/32, …\) \(trace --all-rules lists them\)$/m);
     expect(cut.stdout.split("\n").filter((l) => l.includes("10.100.200.")).length).toBe(3 + 1);
     const all = await runCli(["trace", dir, ...packet, "--all-rules"]);
     expect(all.stdout.split("\n").filter((l) => l.includes("✗ -A KUBE-SERVICES -d 10.100.200.")).length).toBe(40);

@@ -28,7 +28,7 @@ describe("the text trace's path", () => {
       "      ✗ -A KUBE-SERVICES -d 10.100.0.1/32 -j KUBE-SVC-1   [no: -d 10.100.0.1/32]",
       "      ✗ -A KUBE-SERVICES -d 10.100.0.2/32 -j KUBE-SVC-2   [no: -d 10.100.0.2/32]",
       "      ✗ -A KUBE-SERVICES -d 10.100.0.3/32 -j KUBE-SVC-3   [no: -d 10.100.0.3/32]",
-      "      … 4,995 more rules did not match (-d 10.100.0.4/32, -d 10.100.0.5/32, -d 10.100.0.6/32, …) (--all-rules lists them)",
+      "      … 4,995 more rules did not match (-d 10.100.0.4/32, -d 10.100.0.5/32, -d 10.100.0.6/32, …) (trace --all-rules lists them)",
       "      ✗ -A KUBE-SERVICES -d 10.100.0.4999/32 -j KUBE-SVC-4999   [no: -d 10.100.0.4999/32]",
       "      ✗ -A KUBE-SERVICES -d 10.100.0.5000/32 -j KUBE-SVC-5000   [no: -d 10.100.0.5000/32]",
       "      ✓ -A KUBE-SERVICES -d 10.100.1.1/32 -j KUBE-SVC-X",

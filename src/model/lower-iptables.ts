@@ -390,25 +390,25 @@ class TableBuilder {
    * the memo knows it by (null: lower it afresh).
    */
   private target(spec: IptTargetSpec, known: boolean, isChain: (name: string) => boolean, key: string | null): Target | null {
-    if (!known) {
-      // A jump to a chain: one target object per chain and kind, holding the declared name
-      // (one string per chain, so Map lookups by it compare pointers).
-      const seen = this.sharedTarget(spec);
-      if (seen !== undefined) return seen;
-      const chain = this.table.chains.get(spec.name);
-      if (chain) {
-        const target: Target = spec.kind === "goto" ? { type: "goto", chain: chain.name } : { type: "jump", chain: chain.name };
-        (spec.kind === "goto" ? this.gotos : this.jumps).set(chain.name, target);
-        return target;
-      }
-    }
+    const shared = known ? undefined : this.chainTarget(spec);
+    if (shared !== undefined) return shared;
     this.resolving = isChain;
     return this.how.memo.targetOf(key, spec, this.lowerTargetSpec);
   }
 
-  /** The target shared by jumps (or gotos) to the chain `spec` names, once one was made. */
-  private sharedTarget(spec: IptTargetSpec): Target | undefined {
-    return (spec.kind === "goto" ? this.gotos : this.jumps).get(spec.name);
+  /**
+   * A jump (or goto) to a declared chain: one target object per chain and kind, holding the declared
+   * name (one string per chain, so Map lookups by it compare pointers). Undefined for other names.
+   */
+  private chainTarget(spec: IptTargetSpec): Target | undefined {
+    const shared = spec.kind === "goto" ? this.gotos : this.jumps;
+    const seen = shared.get(spec.name);
+    if (seen !== undefined) return seen;
+    const chain = this.table.chains.get(spec.name);
+    if (chain === undefined) return undefined;
+    const target: Target = spec.kind === "goto" ? { type: "goto", chain: chain.name } : { type: "jump", chain: chain.name };
+    shared.set(chain.name, target);
+    return target;
   }
 
   private lowering(at: SourceLine): void {
@@ -444,15 +444,14 @@ class TableBuilder {
         case "target": {
           if (target !== null || pending !== null) this.report(source, item.column, "error", "a rule can have only one target");
           const known = isKnownTarget(item.name);
-          // Most jumps go to a chain jumped to before: its shared target, with no chain lookup.
-          const seen = known ? undefined : this.sharedTarget(item);
-          // A jump to a name not declared yet is judged at the end of the table.
-          if (seen === undefined && item.kind === "jump" && !known && !this.table.chains.has(item.name)) {
+          const shared = known ? undefined : this.chainTarget(item);
+          if (shared === undefined && item.kind === "jump" && !known) {
+            // A jump to a name not declared yet is judged at the end of the table.
             pending = item;
             target = null;
           } else {
             pending = null;
-            target = seen ?? this.target(item, known, this.isChain, known ? memoKey(raw, items, k) : null);
+            target = shared ?? this.target(item, known, this.isChain, known ? memoKey(raw, items, k) : null);
           }
           break;
         }

@@ -216,6 +216,38 @@ export const NODES = {
   // REDIRECT takes the arrival interface's first address usable for the destination's scope.
   redirect6: `$ ip6tables-save\n${NAT("-A PREROUTING -i eth0 -p tcp -m tcp --dport 8080 -j REDIRECT --to-ports 9090")}\n$ ip -6 rule\n${DEFAULT_RULES6}\n${ROUTING6_MULTI}`,
   reject6: dump6(FILTER("-A FORWARD -d 2001:db8:ff00::/40 -j REJECT\n-A FORWARD -d 2001:db8:eeee::/48 -p tcp -j REJECT --reject-with tcp-reset"), DEFAULT_RULES6),
+  // ip rule selectors and actions beyond from/to/fwmark/not (the generated nodes have those): table 2
+  // leaves by eth1, main by eth0.
+  ruleSelectors: dump("", [
+    "0:\tfrom all lookup local",
+    "100:\tfrom all ipproto udp lookup 2",
+    "110:\tfrom all ipproto tcp dport 8000-8100 lookup 2",
+    "115:\tfrom all nop",
+    "120:\tfrom all to 198.51.100.0/24 lookup 2 suppress_prefixlength 0",
+    "125:\tfrom all to 198.51.100.128/25 iif eni1 lookup 2",
+    "130:\tfrom all to 192.0.2.128/25 goto 150",
+    "140:\tfrom all to 192.0.2.0/24 lookup 2",
+    "150:\tfrom all to 192.0.2.0/24 lookup main",
+    "170:\tfrom all to 203.0.113.128/25 prohibit",
+    "190:\tfrom all to 203.0.113.32/27 blackhole",
+    "32766:\tfrom all lookup main",
+    "32767:\tfrom all lookup default",
+  ].join("\n")),
+  // Match modules the generated nodes do not use, each steering a packet to SNAT to .10 or .20 (or none).
+  matchModules: dump(NAT([
+    "-A PREROUTING -d 10.100.0.9/32 -p tcp -m tcp --dport 80 -j DNAT --to-destination 192.0.2.200:80",
+    "-A POSTROUTING -p tcp -m multiport --dports 8000:8010,9000 -j SNAT --to-source 10.0.1.10",
+    "-A POSTROUTING -d 198.51.100.64/26 -p tcp -m multiport ! --dports 1:1000 -j SNAT --to-source 10.0.1.20",
+    "-A POSTROUTING -m iprange --dst-range 192.0.2.10-192.0.2.20 -j SNAT --to-source 10.0.1.20",
+    "-A POSTROUTING -m conntrack --ctorigdst 10.100.0.9/32 -j SNAT --to-source 10.0.1.20",
+    "-A POSTROUTING -d 203.0.113.0/25 -p icmp -m icmp --icmp-type 8 -j SNAT --to-source 10.0.1.20",
+    "-A POSTROUTING -d 198.51.100.0/26 -p tcp -m tcp ! --syn -j SNAT --to-source 10.0.1.10",
+    "-A POSTROUTING -d 198.51.100.0/26 -p tcp -m tcp --tcp-flags SYN,ACK SYN -j SNAT --to-source 10.0.1.20",
+    "-A POSTROUTING -d 203.0.113.128/25 -m addrtype --src-type LOCAL -j SNAT --to-source 10.0.1.20",
+    "-A POSTROUTING -d 203.0.113.0/25 -m conntrack --ctproto udp -j SNAT --to-source 10.0.1.20",
+    "-A POSTROUTING -p udp -m udp --sport 1:1023 -j SNAT --to-source 10.0.1.10",
+    "-A POSTROUTING -d 192.0.2.64/26 -m iprange ! --src-range 10.0.1.40-10.0.1.60 -j SNAT --to-source 10.0.1.20",
+  ].join("\n")), DEFAULT_RULES),
 } as const;
 
 /**
@@ -279,4 +311,33 @@ export const KERNEL_PACKETS: Partial<Record<keyof typeof NODES, { src: string; d
     { src: "fe80::7", dst: "fe80::99", iif: "eth0", dport: 8080 },
   ],
   reject6: [{ src: "2001:db8:1::50", dst: "2001:db8:ff00::9", iif: "eni1" }, { src: "2001:db8:1::50", dst: "2001:db8:eeee::9", iif: "eni1" }],
+  ruleSelectors: [
+    { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1", proto: 17, dport: 53 },
+    { src: "10.0.1.10", dst: "192.0.2.200", iif: null, proto: 17, dport: 53 },
+    { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1", dport: 8080 },
+    { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" },
+    { src: "10.0.1.50", dst: "198.51.100.9", iif: "eni1" },
+    { src: "10.0.1.50", dst: "198.51.100.200", iif: "eni1" },
+    { src: "10.0.1.10", dst: "198.51.100.200", iif: null },
+    { src: "10.0.1.50", dst: "192.0.2.200", iif: "eni1" },
+    { src: "10.0.1.50", dst: "192.0.2.9", iif: "eni1" },
+    { src: "10.0.1.50", dst: "203.0.113.200", iif: "eni1" },
+    { src: "10.0.1.50", dst: "203.0.113.40", iif: "eni1" },
+  ],
+  matchModules: [
+    { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1", dport: 8005 },
+    { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1", dport: 9000 },
+    { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1", dport: 443 },
+    { src: "10.0.1.50", dst: "198.51.100.70", iif: "eni1", dport: 443 },
+    { src: "10.0.1.50", dst: "198.51.100.70", iif: "eni1", dport: 2000 },
+    { src: "10.0.1.50", dst: "192.0.2.15", iif: "eni1" },
+    { src: "10.0.1.50", dst: "10.100.0.9", iif: "eni1", dport: 80 },
+    { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1", proto: 1 },
+    { src: "10.0.1.50", dst: "198.51.100.9", iif: "eni1" },
+    { src: "10.0.1.10", dst: "203.0.113.200", iif: null },
+    { src: "10.0.1.50", dst: "203.0.113.200", iif: "eni1" },
+    { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1", proto: 17, dport: 53 },
+    { src: "10.0.1.50", dst: "192.0.2.70", iif: "eni1" },
+    { src: "10.0.1.10", dst: "192.0.2.70", iif: null },
+  ],
 };

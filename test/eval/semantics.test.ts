@@ -95,12 +95,51 @@ describe("marks feed policy routing", () => {
   });
 });
 
+describe("match modules", () => {
+  it("multiport, iprange, conntrack's original destination and protocol, icmp type, tcp flags, addrtype, udp ports", () => {
+    const src = (over: Parameters<typeof packet>[0]) => trace(NODES.matchModules, packet(over)).final.src;
+    expect(src({ src: "10.0.1.50", dst: "203.0.113.9", dport: 8005 })).toBe("10.0.1.10"); // --dports 8000:8010,9000
+    expect(src({ src: "10.0.1.50", dst: "203.0.113.9", dport: 9000 })).toBe("10.0.1.10");
+    expect(src({ src: "10.0.1.50", dst: "203.0.113.9", dport: 443 })).toBe("10.0.1.50");
+    expect(src({ src: "10.0.1.50", dst: "198.51.100.70", dport: 443 })).toBe("10.0.1.50"); // ! --dports 1:1000
+    expect(src({ src: "10.0.1.50", dst: "198.51.100.70", dport: 2000 })).toBe("10.0.1.20");
+    expect(src({ src: "10.0.1.50", dst: "192.0.2.15" })).toBe("10.0.1.20"); // --dst-range
+    // DNATed to 192.0.2.200 in PREROUTING: --ctorigdst still sees 10.100.0.9.
+    const dnat = trace(NODES.matchModules, packet({ src: "10.0.1.50", dst: "10.100.0.9", dport: 80 }));
+    expect([dnat.final.src, dnat.final.dst]).toEqual(["10.0.1.20", "192.0.2.200"]);
+    expect(src({ src: "10.0.1.50", dst: "203.0.113.9", proto: 1 })).toBe("10.0.1.20"); // --icmp-type 8
+    expect(src({ src: "10.0.1.50", dst: "198.51.100.9" })).toBe("10.0.1.20"); // a SYN: not ! --syn, but SYN,ACK SYN
+    expect(src({ src: "10.0.1.10", dst: "203.0.113.200", iif: null })).toBe("10.0.1.20"); // --src-type LOCAL
+    expect(src({ src: "10.0.1.50", dst: "203.0.113.200" })).toBe("10.0.1.50");
+    expect(src({ src: "10.0.1.50", dst: "203.0.113.9", proto: 17, dport: 53 })).toBe("10.0.1.20"); // --ctproto udp, not --sport 1:1023
+    expect(src({ src: "10.0.1.50", dst: "192.0.2.70" })).toBe("10.0.1.50"); // ! --src-range 10.0.1.40-10.0.1.60
+    expect(src({ src: "10.0.1.10", dst: "192.0.2.70", iif: null })).toBe("10.0.1.20");
+  });
+});
+
 describe("policy routing", () => {
   it("throw continues with the next rule; blackhole drops; unreachable is unroutable", () => {
     const run = (dst: string) => trace(NODES.routeTypes, packet({ src: "10.0.1.50", dst }));
     expect(run("203.0.113.9").egress?.interface).toBe("eth0");
     expect(run("198.51.100.1").verdict).toBe("dropped");
     expect(run("192.0.2.1").verdict).toBe("unroutable");
+  });
+
+  it("ip rule selectors and actions: ipproto, dport, iif, suppress_prefixlength, goto, nop, prohibit, blackhole", () => {
+    const run = (over: Parameters<typeof packet>[0]) => trace(NODES.ruleSelectors, packet(over));
+    const out = (over: Parameters<typeof packet>[0]) => run(over).egress?.interface;
+    expect(out({ src: "10.0.1.50", dst: "203.0.113.9", proto: 17, dport: 53 })).toBe("eth1"); // ipproto udp
+    expect(out({ src: "10.0.1.10", dst: "192.0.2.200", iif: null, proto: 17, dport: 53 })).toBe("eth1");
+    expect(out({ src: "10.0.1.50", dst: "203.0.113.9", dport: 8080 })).toBe("eth1"); // dport 8000-8100
+    expect(out({ src: "10.0.1.50", dst: "203.0.113.9" })).toBe("eth0"); // past the nop rule to main
+    // Table 2's only route there is its default (prefix length 0): suppressed, so main decides.
+    expect(out({ src: "10.0.1.50", dst: "198.51.100.9" })).toBe("eth0");
+    expect(out({ src: "10.0.1.50", dst: "198.51.100.200" })).toBe("eth1"); // iif eni1
+    expect(out({ src: "10.0.1.10", dst: "198.51.100.200", iif: null })).toBe("eth0"); // iif lo
+    expect(out({ src: "10.0.1.50", dst: "192.0.2.200" })).toBe("eth0"); // goto 150 skips 140
+    expect(out({ src: "10.0.1.50", dst: "192.0.2.9" })).toBe("eth1");
+    expect(run({ src: "10.0.1.50", dst: "203.0.113.200" }).verdict).toBe("unroutable"); // prohibit
+    expect(run({ src: "10.0.1.50", dst: "203.0.113.40" }).verdict).toBe("dropped"); // blackhole
   });
 
   it("uses the kernel's default rules when no ip rule listing was given, and says so", () => {

@@ -1,8 +1,11 @@
 /**
  * The small behaviour nodes of test/eval/semantic-nodes.ts against the kernel: the answers the unit
  * tests assert (user chains falling off, goto, DROP policy, NOTRACK, MASQUERADE's source, connmark
- * marks steering ip rules, throw/blackhole/unreachable routes, node-generated and local packets, an
- * unmasqueraded hairpin, and the same on IPv6: ip6tables, `ip -6 rule`, link-local gateways)
+ * marks steering ip rules, throw/blackhole/unreachable routes, ip rule selectors and actions (ipproto,
+ * dport, iif, suppress_prefixlength, goto, nop, prohibit, blackhole), match modules (multiport,
+ * iprange, conntrack's original destination and protocol, icmp type, tcp flags, addrtype), node-
+ * generated and local packets, an unmasqueraded hairpin, and the same on IPv6: ip6tables,
+ * `ip -6 rule`, link-local gateways)
  * must be what the kernel does with the same packets.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";

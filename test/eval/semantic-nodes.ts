@@ -248,6 +248,22 @@ export const NODES = {
     "-A POSTROUTING -p udp -m udp --sport 1:1023 -j SNAT --to-source 10.0.1.10",
     "-A POSTROUTING -d 192.0.2.64/26 -m iprange ! --src-range 10.0.1.40-10.0.1.60 -j SNAT --to-source 10.0.1.20",
   ].join("\n")), DEFAULT_RULES),
+  // MARK's set/or/and/xor/xmark and the mark match steering fwmark rules (odd marks, or exactly 0x2,
+  // leave by eth1); nat's ACCEPT ending a chain before a DNAT; a DNAT that changes only the port.
+  markTargets: dump(`${MANGLE([
+    "-A PREROUTING -d 203.0.113.0/26 -j MARK --set-mark 0x10",
+    "-A PREROUTING -d 203.0.113.0/27 -j MARK --or-mark 0x1",
+    "-A PREROUTING -d 203.0.113.16/28 -j MARK --and-mark 0xfe",
+    "-A PREROUTING -d 203.0.113.64/26 -j MARK --set-xmark 0x3/0x2",
+    "-A PREROUTING -d 203.0.113.64/27 -j MARK --xor-mark 0x1",
+    "-A PREROUTING -d 198.51.100.0/24 -m mark ! --mark 0x0/0xffff -j MARK --set-mark 0x1",
+    "-A PREROUTING -d 198.51.100.128/25 -j MARK --set-mark 0x4",
+    "-A PREROUTING -m mark --mark 0x4 -j MARK --or-mark 0x1",
+  ].join("\n"))}\n${NAT([
+    "-A PREROUTING -d 10.100.0.7/32 -j ACCEPT",
+    "-A PREROUTING -d 10.100.0.0/24 -p tcp -j DNAT --to-destination 192.0.2.9",
+    "-A PREROUTING -d 10.100.1.5/32 -p tcp -j DNAT --to-destination :8080",
+  ].join("\n"))}`, "0:\tfrom all lookup local\n100:\tfrom all fwmark 0x1/0x1 lookup 2\n110:\tfrom all fwmark 0x2 lookup 2\n32766:\tfrom all lookup main"),
 } as const;
 
 /**
@@ -340,4 +356,6 @@ export const KERNEL_PACKETS: Partial<Record<keyof typeof NODES, { src: string; d
     { src: "10.0.1.50", dst: "192.0.2.70", iif: "eni1" },
     { src: "10.0.1.10", dst: "192.0.2.70", iif: null },
   ],
+  markTargets: ["203.0.113.5", "203.0.113.20", "203.0.113.40", "203.0.113.70", "203.0.113.100", "198.51.100.9", "198.51.100.200", "10.100.0.7", "10.100.0.8", "10.100.1.5"]
+    .map((dst) => ({ src: "10.0.1.50", dst, iif: "eni1" })),
 };

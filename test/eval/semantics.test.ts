@@ -117,6 +117,26 @@ describe("match modules", () => {
   });
 });
 
+describe("marks and nat targets", () => {
+  it("MARK's set, or, and, xor and xmark, and the mark match, as fwmark rules then see them", () => {
+    const out = (dst: string) => trace(NODES.markTargets, packet({ src: "10.0.1.50", dst })).egress?.interface;
+    expect(out("203.0.113.5")).toBe("eth1"); // 0x10 | 0x1 = 0x11: odd
+    expect(out("203.0.113.20")).toBe("eth0"); // 0x11 & 0xfe = 0x10
+    expect(out("203.0.113.40")).toBe("eth0"); // 0x10
+    expect(out("203.0.113.70")).toBe("eth1"); // (0 & ~0x2) ^ 0x3 = 0x3, ^ 0x1 = 0x2: exactly 0x2
+    expect(out("203.0.113.100")).toBe("eth1"); // 0x3: odd
+    expect(out("198.51.100.9")).toBe("eth0"); // mark 0 fails ! --mark 0x0/0xffff
+    expect(out("198.51.100.200")).toBe("eth1"); // 0x4, then --mark 0x4 adds 0x1
+  });
+
+  it("ACCEPT in nat PREROUTING ends the chain before a DNAT; a DNAT may change only the port", () => {
+    const run = (dst: string) => trace(NODES.markTargets, packet({ src: "10.0.1.50", dst }));
+    expect([run("10.100.0.7").dnat, run("10.100.0.7").final.dst]).toEqual([false, "10.100.0.7"]);
+    expect(run("10.100.0.8").final.dst).toBe("192.0.2.9");
+    expect(run("10.100.1.5").outcomes[0]?.final).toMatchObject({ dst: "10.100.1.5", dport: 8080 });
+  });
+});
+
 describe("policy routing", () => {
   it("throw continues with the next rule; blackhole drops; unreachable is unroutable", () => {
     const run = (dst: string) => trace(NODES.routeTypes, packet({ src: "10.0.1.50", dst }));

@@ -264,6 +264,18 @@ export const NODES = {
     "-A PREROUTING -d 10.100.0.0/24 -p tcp -j DNAT --to-destination 192.0.2.9",
     "-A PREROUTING -d 10.100.1.5/32 -p tcp -j DNAT --to-destination :8080",
   ].join("\n"))}`, "0:\tfrom all lookup local\n100:\tfrom all fwmark 0x1/0x1 lookup 2\n110:\tfrom all fwmark 0x2 lookup 2\n32766:\tfrom all lookup main"),
+  // The local paths: REDIRECT on a pod veth (no address there), INPUT's DROP and REJECT, a DNAT in
+  // nat OUTPUT, FORWARD by both interfaces, SNAT by a negated out-interface wildcard, OUTPUT's REJECT.
+  localPaths: dump(`${NAT([
+    "-A PREROUTING -i eni1 -p tcp -m tcp --dport 8080 -j REDIRECT --to-ports 9090",
+    "-A OUTPUT -d 10.100.0.9/32 -p tcp -m tcp --dport 80 -j DNAT --to-destination 192.0.2.9:8080",
+    "-A POSTROUTING ! -o eth+ -j SNAT --to-source 10.0.1.20",
+  ].join("\n"))}\n${FILTER([
+    "-A INPUT -p tcp -m tcp --dport 9999 -j DROP",
+    "-A INPUT -p tcp -m tcp --dport 9998 -j REJECT --reject-with tcp-reset",
+    "-A FORWARD -i eni1 -o eth0 -p udp -j DROP",
+    "-A OUTPUT -d 192.0.2.128/25 -j REJECT",
+  ].join("\n"))}`, DEFAULT_RULES),
 } as const;
 
 /**
@@ -358,4 +370,15 @@ export const KERNEL_PACKETS: Partial<Record<keyof typeof NODES, { src: string; d
   ],
   markTargets: ["203.0.113.5", "203.0.113.20", "203.0.113.40", "203.0.113.70", "203.0.113.100", "198.51.100.9", "198.51.100.200", "10.100.0.7", "10.100.0.8", "10.100.1.5"]
     .map((dst) => ({ src: "10.0.1.50", dst, iif: "eni1" })),
+  localPaths: [
+    { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1", dport: 8080 },
+    { src: "10.0.1.50", dst: "10.0.1.10", iif: "eni1", dport: 9999 },
+    { src: "10.0.1.50", dst: "10.0.1.10", iif: "eni1", dport: 9998 },
+    { src: "10.0.1.50", dst: "10.0.1.10", iif: "eni1", dport: 443 },
+    { src: "10.0.1.10", dst: "10.100.0.9", iif: null, dport: 80 },
+    { src: "10.0.1.10", dst: "10.0.1.50", iif: null },
+    { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1", proto: 17, dport: 53 },
+    { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" },
+    { src: "10.0.1.10", dst: "192.0.2.200", iif: null },
+  ],
 };

@@ -137,6 +137,33 @@ describe("marks and nat targets", () => {
   });
 });
 
+describe("local paths", () => {
+  const run = (over: Parameters<typeof packet>[0]) => trace(NODES.localPaths, packet(over));
+
+  it("REDIRECT on an interface with no IPv4 address (a pod veth) drops the packet", () => {
+    expect(run({ src: "10.0.1.50", dst: "203.0.113.9", dport: 8080 }).verdict).toBe("dropped");
+  });
+
+  it("INPUT's DROP and REJECT decide for packets to the node; other ports are delivered", () => {
+    expect(run({ src: "10.0.1.50", dst: "10.0.1.10", dport: 9999 }).verdict).toBe("dropped");
+    expect(run({ src: "10.0.1.50", dst: "10.0.1.10", dport: 9998 }).verdict).toBe("rejected");
+    expect(run({ src: "10.0.1.50", dst: "10.0.1.10", dport: 443 }).verdict).toBe("delivered-locally");
+  });
+
+  it("nat OUTPUT DNATs the node's own packets; ! -o eth+ SNATs what leaves by a pod veth", () => {
+    const dnat = run({ src: "10.0.1.10", dst: "10.100.0.9", iif: null, dport: 80 });
+    expect([dnat.verdict, dnat.final.src, dnat.final.dst, dnat.outcomes[0]?.final.dport]).toEqual(["sent", "10.0.1.10", "192.0.2.9", 8080]);
+    const toPod = run({ src: "10.0.1.10", dst: "10.0.1.50", iif: null });
+    expect([toPod.egress?.interface, toPod.final.src]).toEqual(["eni1", "10.0.1.20"]);
+  });
+
+  it("FORWARD matches both interfaces; filter OUTPUT rejects the node's own packets", () => {
+    expect(run({ src: "10.0.1.50", dst: "203.0.113.9", proto: 17, dport: 53 }).verdict).toBe("dropped");
+    expect(run({ src: "10.0.1.50", dst: "203.0.113.9" }).verdict).toBe("forwarded");
+    expect(run({ src: "10.0.1.10", dst: "192.0.2.200", iif: null }).verdict).toBe("rejected");
+  });
+});
+
 describe("policy routing", () => {
   it("throw continues with the next rule; blackhole drops; unreachable is unroutable", () => {
     const run = (dst: string) => trace(NODES.routeTypes, packet({ src: "10.0.1.50", dst }));

@@ -276,6 +276,18 @@ export const NODES = {
     "-A FORWARD -i eni1 -o eth0 -p udp -j DROP",
     "-A OUTPUT -d 192.0.2.128/25 -j REJECT",
   ].join("\n"))}`, DEFAULT_RULES),
+  // MASQUERADE out of a device with no address (a pod veth, as kube-proxy masquerades NodePort traffic
+  // to a local pod) takes the first global address of any device in ifindex order: eth9 comes first,
+  // but its address is link-scoped, so it is eth0's. (A secondary address always has its primary's
+  // scope: the kernel refuses another, so a secondary is never the first global one.)
+  masqueradeFallback: `$ iptables-save\n${NAT("-A POSTROUTING -o eni1 -j MASQUERADE")}\n$ ip rule\n${DEFAULT_RULES}\n${ROUTING
+    .replace("4: eni1@", "5: eni1@").replace("3: eth1:", "4: eth1:")
+    .replace("2: eth0:", `2: eth9: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 9001 qdisc mq state UP group default qlen 1000
+    link/ether 02:00:00:00:00:09 brd ff:ff:ff:ff:ff:ff
+    inet 10.0.5.1/24 scope link eth9
+3: eth0:`)
+    .replace("default via 10.0.1.1 dev eth0\n", "default via 10.0.1.1 dev eth0\n10.0.5.0/24 dev eth9 proto kernel scope link src 10.0.5.1\n")
+    .replace("local 127.0.0.1", "local 10.0.5.1 dev eth9 table local proto kernel scope host src 10.0.5.1\nlocal 127.0.0.1")}`,
 } as const;
 
 /**
@@ -370,6 +382,7 @@ export const KERNEL_PACKETS: Partial<Record<keyof typeof NODES, { src: string; d
   ],
   markTargets: ["203.0.113.5", "203.0.113.20", "203.0.113.40", "203.0.113.70", "203.0.113.100", "198.51.100.9", "198.51.100.200", "10.100.0.7", "10.100.0.8", "10.100.1.5"]
     .map((dst) => ({ src: "10.0.1.50", dst, iif: "eni1" })),
+  masqueradeFallback: [{ src: "203.0.113.9", dst: "10.0.1.50", iif: "eth0" }],
   localPaths: [
     { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1", dport: 8080 },
     { src: "10.0.1.50", dst: "10.0.1.10", iif: "eni1", dport: 9999 },

@@ -137,6 +137,13 @@ describe("marks and nat targets", () => {
   });
 });
 
+describe("MASQUERADE out of a device with no address", () => {
+  it("takes the first global address in ifindex order, passing over a link-scoped one", () => {
+    const t = trace(NODES.masqueradeFallback, packet({ src: "203.0.113.9", dst: "10.0.1.50", iif: "eth0" }));
+    expect([t.egress?.interface, t.final.src]).toEqual(["eni1", "10.0.1.10"]);
+  });
+});
+
 describe("local paths", () => {
   const run = (over: Parameters<typeof packet>[0]) => trace(NODES.localPaths, packet(over));
 

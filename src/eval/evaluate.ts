@@ -4,8 +4,8 @@ import { TABLES, type TableName } from "../model/netfilter.js";
 import { HOOK_TABLES, NAT_MANIP, PATHS, type Stage } from "./kernel-order.js";
 import { DEFAULT_LIMITS, traverseTable, type Limits, type TraverseContext } from "./netfilter.js";
 import type { NodeFacts } from "./node-facts.js";
-import { routeFlow } from "./routing.js";
-import type { Assumption, Hook, Outcome, PacketInput, PathKind, TraceResult } from "./types.js";
+import { inputCheck, isLoopback4, routeFlow } from "./routing.js";
+import type { Assumption, Hook, Outcome, PacketInput, PathKind, RouteDecision, TraceResult } from "./types.js";
 import { fork, note, type World } from "./world.js";
 
 /** A packet with no arrival interface is one the node generates. */
@@ -50,7 +50,7 @@ export function evaluate(facts: NodeFacts, packet: PacketInput, limits: Limits =
       for (const w of worlds) {
         if (w.verdict !== null) { finished.push(w); continue; }
         if (stage.type === "hook") append(next, runHook(ctx, stage.hook, w, onTruncate));
-        else if (stage.type === "route") append(next, runRoute(facts, w, stage.reroute, path));
+        else if (stage.type === "route") append(next, runRoute(facts, w, stage.reroute, path, packet.assume));
         else {
           const rest = stages.slice(i + 1);
           const local = w.route?.type === "local";
@@ -106,11 +106,14 @@ function runHook(ctx: TraverseContext, hook: Hook, world: World, onTruncate: () 
   return worlds;
 }
 
-function runRoute(facts: NodeFacts, world: World, reroute: boolean, path: PathKind): World[] {
+function runRoute(facts: NodeFacts, world: World, reroute: boolean, path: PathKind, assume: Readonly<Record<string, boolean>>): World[] {
   if (reroute) {
     // ip_route_me_harder: only when OUTPUT changed the mark or the destination.
     const before = world.route;
     if (before !== null && !world.rerouteNeeded) return [world];
+  } else if (path !== "output") {
+    const refused = arrivalCheck(facts, world, assume);
+    if (refused !== null) return [refused];
   }
   const decisions = routeFlow(facts, {
     src: world.src,
@@ -139,6 +142,31 @@ function runRoute(facts: NodeFacts, world: World, reroute: boolean, path: PathKi
     }
     return w;
   });
+}
+
+/**
+ * An arriving packet the kernel decides on from its addresses alone (routing.ts inputCheck): dropped
+ * as a martian, or the limited broadcast delivered locally; null when it is routed as usual. Whether
+ * a loopback address may arrive is the route_localnet sysctl, which no dump shows: given with
+ * `--assume route_localnet=…`, else 1 where kube-proxy runs (it sets it for localhost NodePorts), 0
+ * elsewhere (the kernel's default), and recorded.
+ */
+function arrivalCheck(facts: NodeFacts, world: World, assume: Readonly<Record<string, boolean>>): World | null {
+  if (world.dst.family !== 4) return null;
+  const given = assume.route_localnet;
+  const kubeProxy = rulesetOf(facts.node, 4)?.tables.get("nat")?.chains.has("KUBE-SERVICES") === true;
+  const routeLocalnet = given ?? kubeProxy;
+  if (isLoopback4(world.src) || isLoopback4(world.dst)) world.assumptions.push({ type: "route-localnet", value: routeLocalnet, given: given !== undefined, kubeProxy });
+  const check = inputCheck(world.src, world.dst, routeLocalnet);
+  if (check === null) return null;
+  const decision: RouteDecision = check.type === "martian"
+    ? { type: "martian", which: check.which, why: check.why, rule: null, table: null, route: null, checked: [] }
+    : { type: "local", rule: null, table: "local", route: null, checked: [] };
+  world.route = decision;
+  note(world, { type: "route", decision, reroute: false });
+  if (decision.type === "martian") world.verdict = "dropped";
+  else world.oif = null;
+  return world;
 }
 
 function append(to: World[], worlds: readonly World[]): void {

@@ -34,7 +34,9 @@ export type Assumption =
   | { type: "multipath"; route: Route; nexthop: Nexthop; probability: number }
   | { type: "default-rules"; family: Family }
   | { type: "missing-table"; table: TableName }
-  | { type: "not-new"; ctstate: CtState };
+  | { type: "not-new"; ctstate: CtState }
+  /** net.ipv4.conf.*.route_localnet, which decides whether a loopback address may arrive from outside. */
+  | { type: "route-localnet"; value: boolean; given: boolean; kubeProxy: boolean };
 
 /** How a rule fared: the first failing match's index when it did not match. */
 export type RuleOutcome =
@@ -84,7 +86,9 @@ export type RouteDecision =
       checked: RuleCheck[];
     }
   | { type: "local"; rule: IpRule | null; table: string; route: Route | null; checked: RuleCheck[] }
-  | { type: "blackhole" | "unreachable" | "prohibit"; rule: IpRule | null; table: string | null; route: Route | null; checked: RuleCheck[] };
+  | { type: "blackhole" | "unreachable" | "prohibit"; rule: IpRule | null; table: string | null; route: Route | null; checked: RuleCheck[] }
+  /** Refused on arrival before any ip rule is consulted (ip_route_input's martian checks). */
+  | { type: "martian"; which: "source" | "destination"; why: string; rule: null; table: null; route: null; checked: RuleCheck[] };
 
 export type Verdict = "forwarded" | "sent" | "delivered-locally" | "dropped" | "rejected" | "unroutable";
 

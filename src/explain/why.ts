@@ -109,7 +109,11 @@ function egressWords(o: Outcome, result: TraceResult, facts: NodeFacts): string[
       }
     }
   } else if (r.type === "local") {
-    out.push(`Delivered to the node itself: ${formatAddress(o.final.dst)} is local (table ${r.table}).`);
+    out.push(r.route === null
+      ? `Delivered to the node itself: ${formatAddress(o.final.dst)} is the limited broadcast address (no route lookup).`
+      : `Delivered to the node itself: ${formatAddress(o.final.dst)} is local (table ${r.table}).`);
+  } else if (r.type === "martian") {
+    out.push(`Refused on arrival as a martian ${r.which}: ${r.why}. The kernel's input route check drops it before any ip rule is consulted.`);
   } else {
     out.push(`Routing: ${r.type}${r.rule ? ` by ip rule ${ipRuleText(r.rule)}` : " (no rule or route matched)"}.`);
   }
@@ -123,6 +127,7 @@ export function explainOutcome(o: Outcome, result: TraceResult, facts: NodeFacts
     const d = o.decidedBy;
     if (d && "policy" in d) lines.push(`${o.verdict === "dropped" ? "Dropped" : "Rejected"} by the DROP policy of ${d.table} ${d.chain}.`);
     else if (d) lines.push(`${o.verdict === "dropped" ? "Dropped" : "Rejected"} by ${rulePlace(d)}.`);
+    else if (o.route?.type === "martian") lines.push(`Dropped as a martian ${o.route.which}.`);
     else lines.push(`Dropped${o.route && o.route.type !== "unicast" && o.route.type !== "local" ? ` (${o.route.type} route)` : ""}.`);
   }
   if (o.dnat && o.dnatRule) {

@@ -288,6 +288,8 @@ export const NODES = {
 3: eth0:`)
     .replace("default via 10.0.1.1 dev eth0\n", "default via 10.0.1.1 dev eth0\n10.0.5.0/24 dev eth9 proto kernel scope link src 10.0.5.1\n")
     .replace("local 127.0.0.1", "local 10.0.5.1 dev eth9 table local proto kernel scope host src 10.0.5.1\nlocal 127.0.0.1")}`,
+  // No rules: what the kernel's input route check refuses from the addresses alone.
+  martians: dump("", DEFAULT_RULES),
 } as const;
 
 /**
@@ -383,6 +385,17 @@ export const KERNEL_PACKETS: Partial<Record<keyof typeof NODES, { src: string; d
   markTargets: ["203.0.113.5", "203.0.113.20", "203.0.113.40", "203.0.113.70", "203.0.113.100", "198.51.100.9", "198.51.100.200", "10.100.0.7", "10.100.0.8", "10.100.1.5"]
     .map((dst) => ({ src: "10.0.1.50", dst, iif: "eni1" })),
   masqueradeFallback: [{ src: "203.0.113.9", dst: "10.0.1.50", iif: "eth0" }],
+  martians: [
+    { src: "10.0.1.50", dst: "127.0.0.1", iif: "eni1" },
+    { src: "127.0.0.5", dst: "203.0.113.9", iif: "eni1" },
+    { src: "0.0.0.0", dst: "203.0.113.9", iif: "eni1", proto: 17, dport: 53 },
+    { src: "10.0.1.50", dst: "0.1.2.3", iif: "eni1" },
+    { src: "10.0.1.50", dst: "0.0.0.0", iif: "eni1" },
+    { src: "224.0.0.5", dst: "203.0.113.9", iif: "eni1", proto: 17, dport: 53 },
+    { src: "255.255.255.255", dst: "203.0.113.9", iif: "eni1", proto: 17, dport: 53 },
+    { src: "10.0.1.50", dst: "255.255.255.255", iif: "eni1", proto: 17, dport: 53 },
+    { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" },
+  ],
   localPaths: [
     { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1", dport: 8080 },
     { src: "10.0.1.50", dst: "10.0.1.10", iif: "eni1", dport: 9999 },

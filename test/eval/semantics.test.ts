@@ -144,6 +144,41 @@ describe("MASQUERADE out of a device with no address", () => {
   });
 });
 
+describe("martians: what the kernel refuses on arrival from the addresses alone", () => {
+  const run = (src: string, dst: string, over: Partial<PacketInput> = {}, node: string = NODES.martians) => trace(node, packet({ src, dst, proto: 17, dport: 53, ...over }));
+
+  it("drops multicast, limited-broadcast and 0.0.0.0 sources and a 0.0.0.0 destination; the rest of 0.0.0.0/8 is unicast", () => {
+    for (const src of ["224.0.0.5", "255.255.255.255", "0.0.0.0"]) {
+      const t = run(src, "203.0.113.9");
+      expect(t.verdict).toBe("dropped");
+      expect(t.explanation).toMatch(/^Dropped as a martian source\.\nRefused on arrival as a martian source/);
+    }
+    expect(run("10.0.1.50", "0.0.0.0").verdict).toBe("dropped");
+    expect(run("10.0.1.50", "0.1.2.3").egress?.interface).toBe("eth0");
+    expect(run("10.0.1.50", "203.0.113.9").egress?.interface).toBe("eth0");
+  });
+
+  it("delivers the limited broadcast address locally, with no route lookup", () => {
+    const t = run("10.0.1.50", "255.255.255.255");
+    expect(t.verdict).toBe("delivered-locally");
+    expect(t.explanation).toMatch(/255\.255\.255\.255 is the limited broadcast address/);
+  });
+
+  it("a loopback address from outside depends on route_localnet: assumed 0 without kube-proxy, 1 with it, or given", () => {
+    const toLo = run("10.0.1.50", "127.0.0.1");
+    expect(toLo.verdict).toBe("dropped");
+    expect(toLo.outcomes[0]?.assumptions).toContain("route_localnet is 0 (no dump shows it: the kernel's default; --assume route_localnet=true for the other answer)");
+    expect(run("127.0.0.5", "203.0.113.9").verdict).toBe("dropped");
+    expect(run("10.0.1.50", "127.0.0.1", { assume: { route_localnet: true } }).verdict).toBe("delivered-locally");
+    expect(run("127.0.0.5", "203.0.113.9", { assume: { route_localnet: true } }).egress?.interface).toBe("eth0");
+    const kube = run("10.0.1.50", "127.0.0.1", {}, dump(NAT(":KUBE-SERVICES - [0:0]\n-A PREROUTING -j KUBE-SERVICES"), DEFAULT_RULES));
+    expect(kube.verdict).toBe("delivered-locally");
+    expect(kube.outcomes[0]?.assumptions).toContain("route_localnet is 1 (no dump shows it: kube-proxy sets it to 1 for localhost NodePorts; --assume route_localnet=false for the other answer)");
+    // Nothing to assume when no loopback address is involved.
+    expect(run("10.0.1.50", "203.0.113.9").outcomes[0]?.assumptions.join("\n")).not.toMatch(/route_localnet/);
+  });
+});
+
 describe("local paths", () => {
   const run = (over: Parameters<typeof packet>[0]) => trace(NODES.localPaths, packet(over));
 

@@ -4,7 +4,8 @@ import { TABLES, type TableName } from "../model/netfilter.js";
 import { HOOK_TABLES, NAT_MANIP, PATHS, type Stage } from "./kernel-order.js";
 import { DEFAULT_LIMITS, traverseTable, type Limits, type TraverseContext } from "./netfilter.js";
 import type { NodeFacts } from "./node-facts.js";
-import { inputCheck, isLoopback4, routeFlow } from "./routing.js";
+import { inputCheck4, isLoopback4, receiveCheck6, type ArrivalCheck } from "./arrival.js";
+import { routeFlow } from "./routing.js";
 import type { Assumption, Hook, Outcome, PacketInput, PathKind, RouteDecision, TraceResult } from "./types.js";
 import { fork, note, type World } from "./world.js";
 
@@ -68,7 +69,10 @@ export function evaluate(facts: NodeFacts, packet: PacketInput, limits: Limits =
       finished.push(w);
     }
   };
-  run(first, PATHS[path]);
+  // IPv6 refuses martians on receipt, before PREROUTING; IPv4 in its input route lookup (runRoute).
+  const refused = path !== "output" && family === 6 ? arrivalCheck(facts, first, packet.assume) : null;
+  if (refused !== null) finished.push(refused);
+  else run(first, PATHS[path]);
 
   return {
     packet,
@@ -111,7 +115,7 @@ function runRoute(facts: NodeFacts, world: World, reroute: boolean, path: PathKi
     // ip_route_me_harder: only when OUTPUT changed the mark or the destination.
     const before = world.route;
     if (before !== null && !world.rerouteNeeded) return [world];
-  } else if (path !== "output") {
+  } else if (path !== "output" && world.dst.family === 4) {
     const refused = arrivalCheck(facts, world, assume);
     if (refused !== null) return [refused];
   }
@@ -145,19 +149,23 @@ function runRoute(facts: NodeFacts, world: World, reroute: boolean, path: PathKi
 }
 
 /**
- * An arriving packet the kernel decides on from its addresses alone (routing.ts inputCheck): dropped
- * as a martian, or the limited broadcast delivered locally; null when it is routed as usual. Whether
- * a loopback address may arrive is the route_localnet sysctl, which no dump shows: given with
+ * An arriving packet the kernel decides on from its addresses alone (arrival.ts): dropped as a
+ * martian, or IPv4's limited broadcast delivered locally; null when it is routed as usual. Whether an
+ * IPv4 loopback address may arrive is the route_localnet sysctl, which no dump shows: given with
  * `--assume route_localnet=…`, else 1 where kube-proxy runs (it sets it for localhost NodePorts), 0
  * elsewhere (the kernel's default), and recorded.
  */
 function arrivalCheck(facts: NodeFacts, world: World, assume: Readonly<Record<string, boolean>>): World | null {
-  if (world.dst.family !== 4) return null;
-  const given = assume.route_localnet;
-  const kubeProxy = rulesetOf(facts.node, 4)?.tables.get("nat")?.chains.has("KUBE-SERVICES") === true;
-  const routeLocalnet = given ?? kubeProxy;
-  if (isLoopback4(world.src) || isLoopback4(world.dst)) world.assumptions.push({ type: "route-localnet", value: routeLocalnet, given: given !== undefined, kubeProxy });
-  const check = inputCheck(world.src, world.dst, routeLocalnet);
+  if (world.iif === "lo") return null;
+  let check: ArrivalCheck;
+  if (world.dst.family === 6) check = receiveCheck6(world.src, world.dst);
+  else {
+    const given = assume.route_localnet;
+    const kubeProxy = rulesetOf(facts.node, 4)?.tables.get("nat")?.chains.has("KUBE-SERVICES") === true;
+    const routeLocalnet = given ?? kubeProxy;
+    if (isLoopback4(world.src) || isLoopback4(world.dst)) world.assumptions.push({ type: "route-localnet", value: routeLocalnet, given: given !== undefined, kubeProxy });
+    check = inputCheck4(world.src, world.dst, routeLocalnet);
+  }
   if (check === null) return null;
   const decision: RouteDecision = check.type === "martian"
     ? { type: "martian", which: check.which, why: check.why, rule: null, table: null, route: null, checked: [] }

@@ -21,34 +21,6 @@ export interface Flow {
   uid: number;
 }
 
-/**
- * What ip_route_input decides for an arriving IPv4 packet from its addresses alone, in the kernel's
- * order (net/ipv4/route.c): martian sources and destinations are dropped before any ip rule is
- * consulted, and the limited broadcast address is delivered locally. Null: route it as usual.
- * `routeLocalnet`: whether loopback addresses may arrive from outside.
- */
-export function inputCheck(src: IpAddr, dst: IpAddr, routeLocalnet: boolean):
-  { type: "martian"; which: "source" | "destination"; why: string } | { type: "broadcast" } | null {
-  if (src.family !== 4) return null;
-  const s = Number(src.value);
-  const d = Number(dst.value);
-  const martian = (which: "source" | "destination", why: string) => ({ type: "martian" as const, which, why });
-  if (s >>> 28 === 0xe) return martian("source", "a multicast source address");
-  if (s === 0xffffffff) return martian("source", "the limited broadcast address as source");
-  if (d === 0xffffffff || (s === 0 && d === 0)) return { type: "broadcast" };
-  // 0.0.0.0 itself only: the rest of 0.0.0.0/8 is unicast since Linux 5.3 (EKS's kernels are later).
-  if (s === 0) return martian("source", "the source address 0.0.0.0");
-  if (d === 0) return martian("destination", "the destination address 0.0.0.0");
-  if (d >>> 24 === 127) return routeLocalnet ? null : martian("destination", "a loopback destination arriving from outside, with route_localnet 0");
-  if (s >>> 24 === 127) return routeLocalnet ? null : martian("source", "a loopback source arriving from outside, with route_localnet 0");
-  return null;
-}
-
-/** Whether an IPv4 address is in 127.0.0.0/8. */
-export function isLoopback4(a: IpAddr): boolean {
-  return a.family === 4 && Number(a.value) >>> 24 === 127;
-}
-
 /** The first selector of `rule` that `flow` fails, or null when all match. */
 function failedSelector(rule: IpRule, flow: Flow): string | null {
   if (rule.from && !prefixContains(rule.from, flow.src)) return "from";

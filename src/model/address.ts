@@ -154,6 +154,8 @@ export function formatAddress(addr: IpAddr): string {
     const n = Number(addr.value);
     return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
   }
+  // An IPv4-mapped address ends in its IPv4 address, as RFC 5952 (§5) and `ip` write it.
+  if (addr.value >> 32n === 0xffffn) return `::ffff:${formatAddress({ family: 4, value: addr.value & 0xffffffffn })}`;
   return compressIPv6(ipNum().IPv6.fromBigInt(addr.value).toString());
 }
 

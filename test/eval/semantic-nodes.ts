@@ -290,6 +290,8 @@ export const NODES = {
     .replace("local 127.0.0.1", "local 10.0.5.1 dev eth9 table local proto kernel scope host src 10.0.5.1\nlocal 127.0.0.1")}`,
   // No rules: what the kernel's input route check refuses from the addresses alone.
   martians: dump("", DEFAULT_RULES),
+  // The same on IPv6, where ip6_rcv_core refuses them on receipt; a mangle rule shows PREROUTING never ran.
+  martians6: dump6(MANGLE("-A PREROUTING -j MARK --set-mark 0x1"), DEFAULT_RULES6),
 } as const;
 
 /**
@@ -395,6 +397,15 @@ export const KERNEL_PACKETS: Partial<Record<keyof typeof NODES, { src: string; d
     { src: "255.255.255.255", dst: "203.0.113.9", iif: "eni1", proto: 17, dport: 53 },
     { src: "10.0.1.50", dst: "255.255.255.255", iif: "eni1", proto: 17, dport: 53 },
     { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" },
+  ],
+  martians6: [
+    { src: "2001:db8:1::50", dst: "::1", iif: "eni1", proto: 17, dport: 53 },
+    { src: "::1", dst: "2001:db8:ff00::9", iif: "eni1", proto: 17, dport: 53 },
+    { src: "ff02::1", dst: "2001:db8:ff00::9", iif: "eni1", proto: 17, dport: 53 },
+    { src: "::ffff:10.0.1.50", dst: "2001:db8:ff00::9", iif: "eni1", proto: 17, dport: 53 },
+    { src: "2001:db8:1::50", dst: "ff01::1", iif: "eni1", proto: 17, dport: 53 },
+    { src: "2001:db8:1::50", dst: "ff00::1", iif: "eni1", proto: 17, dport: 53 },
+    { src: "2001:db8:1::50", dst: "2001:db8:ff00::9", iif: "eni1", proto: 17, dport: 53 },
   ],
   localPaths: [
     { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1", dport: 8080 },

@@ -145,7 +145,7 @@ describe("MASQUERADE out of a device with no address", () => {
 });
 
 describe("martians: what the kernel refuses on arrival from the addresses alone", () => {
-  const run = (src: string, dst: string, over: Partial<PacketInput> = {}, node: string = NODES.martians) => trace(node, packet({ src, dst, proto: 17, dport: 53, ...over }));
+  const run = (src: string, dst: string, over: Omit<Partial<PacketInput>, "src" | "dst"> = {}, node: string = NODES.martians) => trace(node, packet({ src, dst, proto: 17, dport: 53, ...over }));
 
   it("drops multicast, limited-broadcast and 0.0.0.0 sources and a 0.0.0.0 destination; the rest of 0.0.0.0/8 is unicast", () => {
     for (const src of ["224.0.0.5", "255.255.255.255", "0.0.0.0"]) {
@@ -176,6 +176,18 @@ describe("martians: what the kernel refuses on arrival from the addresses alone"
     expect(kube.outcomes[0]?.assumptions).toContain("route_localnet is 1 (no dump shows it: kube-proxy sets it to 1 for localhost NodePorts; --assume route_localnet=false for the other answer)");
     // Nothing to assume when no loopback address is involved.
     expect(run("10.0.1.50", "203.0.113.9").outcomes[0]?.assumptions.join("\n")).not.toMatch(/route_localnet/);
+  });
+
+  it("IPv6 refuses ::1, a multicast source and interface-local or scope-0 multicast on receipt, before PREROUTING", () => {
+    const run6 = (src: string, dst: string) => trace(NODES.martians6, packet({ src, dst, proto: 17, dport: 53 }));
+    for (const [src, dst] of [["2001:db8:1::50", "::1"], ["::1", "2001:db8:ff00::9"], ["ff02::1", "2001:db8:ff00::9"], ["2001:db8:1::50", "ff01::1"], ["2001:db8:1::50", "ff00::1"]] as const) {
+      const t = run6(src, dst);
+      expect(t.verdict, `${src} → ${dst}`).toBe("dropped");
+      // mangle PREROUTING would have marked it: it never ran.
+      expect(t.outcomes[0]?.steps.some((s) => s.type === "hook")).toBe(false);
+    }
+    const ok = run6("::ffff:10.0.1.50", "2001:db8:ff00::9");
+    expect([ok.verdict, ok.final.src]).toEqual(["forwarded", "::ffff:10.0.1.50"]);
   });
 });
 

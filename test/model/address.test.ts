@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { Validator } from "ip-num";
-import { familyOf, formatAddress, maskOf, parsePrefix, prefixContains, type Family, type IpAddr, type Prefix } from "../../src/model/address.js";
+import { familyOf, formatAddress, maskOf, parseAddress, parsePrefix, prefixContains, type Family, type IpAddr, type Prefix } from "../../src/model/address.js";
 
 const WIDTH = { 4: 32, 6: 128 } as const;
 const addrOf = (family: Family) => fc.bigInt({ min: 0n, max: (1n << BigInt(WIDTH[family])) - 1n }).map((value): IpAddr => ({ family, value }));
@@ -44,5 +44,20 @@ describe("familyOf", () => {
     fc.assert(fc.property(text, (s) => {
       expect(familyOf(s)).toBe(ipNumFamily(s));
     }), { seed: 11, numRuns: 5000 });
+  });
+});
+
+describe("formatAddress", () => {
+  it("writes IPv6 compressed, and an IPv4-mapped address with its IPv4 part dotted (RFC 5952 §5, as ip does)", () => {
+    const v6 = (s: string) => formatAddress(parseAddress(s) as IpAddr);
+    expect(v6("2001:0db8:0000:0000:0000:0000:0000:0001")).toBe("2001:db8::1");
+    expect(v6("::ffff:a00:132")).toBe("::ffff:10.0.1.50");
+    expect(v6("::a00:132")).toBe("::a00:132");
+  });
+
+  it("reads back every address it writes", () => {
+    fc.assert(fc.property(fc.oneof(addrOf(4), addrOf(6)), (a) => {
+      expect(parseAddress(formatAddress(a))).toEqual(a);
+    }), { seed: 12, numRuns: 2000 });
   });
 });

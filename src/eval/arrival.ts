@@ -1,0 +1,52 @@
+/**
+ * What the kernel decides for an arriving packet from its addresses alone, before any ip rule or
+ * route is consulted: martian addresses are dropped, IPv4's limited broadcast is delivered locally.
+ * IPv6 checks them on receipt (ip6_rcv_core), before PREROUTING; IPv4 in its input route lookup
+ * (ip_route_input_slow), after PREROUTING.
+ */
+import type { IpAddr } from "../model/address.js";
+
+export type ArrivalCheck = { type: "martian"; which: "source" | "destination"; why: string } | { type: "broadcast" } | null;
+
+const martian = (which: "source" | "destination", why: string): ArrivalCheck => ({ type: "martian", which, why });
+
+/**
+ * ip_route_input_slow's checks, in its order. `routeLocalnet`: whether loopback addresses may arrive
+ * from outside (the route_localnet sysctl).
+ */
+export function inputCheck4(src: IpAddr, dst: IpAddr, routeLocalnet: boolean): ArrivalCheck {
+  const s = Number(src.value);
+  const d = Number(dst.value);
+  if (s >>> 28 === 0xe) return martian("source", "a multicast source address");
+  if (s === 0xffffffff) return martian("source", "the limited broadcast address as source");
+  if (d === 0xffffffff || (s === 0 && d === 0)) return { type: "broadcast" };
+  // 0.0.0.0 itself only: the rest of 0.0.0.0/8 is unicast since Linux 5.3 (EKS's kernels are later).
+  if (s === 0) return martian("source", "the source address 0.0.0.0");
+  if (d === 0) return martian("destination", "the destination address 0.0.0.0");
+  if (d >>> 24 === 127) return routeLocalnet ? null : martian("destination", "a loopback destination arriving from outside, with route_localnet 0");
+  if (s >>> 24 === 127) return routeLocalnet ? null : martian("source", "a loopback source arriving from outside, with route_localnet 0");
+  return null;
+}
+
+/** Whether an IPv4 address is in 127.0.0.0/8. */
+export function isLoopback4(a: IpAddr): boolean {
+  return a.family === 4 && Number(a.value) >>> 24 === 127;
+}
+
+const LOOPBACK6 = 1n;
+const isMulticast6 = (v: bigint) => v >> 120n === 0xffn;
+/** The scope nibble of a multicast address (1 interface-local, 0 reserved). */
+const mcScope6 = (v: bigint) => Number((v >> 112n) & 0xfn);
+
+/**
+ * ip6_rcv_core's checks of a packet received on an interface other than loopback, in its order. (An
+ * IPv4-mapped source is forwarded: the kernel suite showed it.)
+ */
+export function receiveCheck6(src: IpAddr, dst: IpAddr): ArrivalCheck {
+  if (src.value === LOOPBACK6) return martian("source", "the loopback source ::1 arriving from outside");
+  if (dst.value === LOOPBACK6) return martian("destination", "the loopback destination ::1 arriving from outside");
+  if (isMulticast6(dst.value) && mcScope6(dst.value) === 1) return martian("destination", "an interface-local multicast destination arriving from outside");
+  if (isMulticast6(dst.value) && mcScope6(dst.value) === 0) return martian("destination", "a multicast destination of reserved scope 0");
+  if (isMulticast6(src.value)) return martian("source", "a multicast source address");
+  return null;
+}

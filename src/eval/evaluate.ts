@@ -1,10 +1,10 @@
 /** Traces one packet through a node: the kernel's path (kernel-order.ts), hook by hook, with routing between. */
 import { rulesetOf } from "../model/node.js";
 import { TABLES, type TableName } from "../model/netfilter.js";
+import { inputCheck4, isLoopback4, receiveCheck6, type ArrivalCheck } from "./arrival.js";
 import { HOOK_TABLES, NAT_MANIP, PATHS, type Stage } from "./kernel-order.js";
 import { DEFAULT_LIMITS, traverseTable, type Limits, type TraverseContext } from "./netfilter.js";
 import type { NodeFacts } from "./node-facts.js";
-import { inputCheck4, isLoopback4, receiveCheck6, type ArrivalCheck } from "./arrival.js";
 import { routeFlow } from "./routing.js";
 import type { Assumption, Hook, Outcome, PacketInput, PathKind, RouteDecision, TraceResult } from "./types.js";
 import { fork, note, type World } from "./world.js";

@@ -87,7 +87,7 @@ export type RouteDecision =
     }
   | { type: "local"; rule: IpRule | null; table: string; route: Route | null; checked: RuleCheck[] }
   | { type: "blackhole" | "unreachable" | "prohibit"; rule: IpRule | null; table: string | null; route: Route | null; checked: RuleCheck[] }
-  /** Refused on arrival before any ip rule is consulted (ip_route_input's martian checks). */
+  /** Refused on arrival before any ip rule is consulted (the kernel's martian checks: arrival.ts). */
   | { type: "martian"; which: "source" | "destination"; why: string; rule: null; table: null; route: null; checked: RuleCheck[] };
 
 export type Verdict = "forwarded" | "sent" | "delivered-locally" | "dropped" | "rejected" | "unroutable";

@@ -290,6 +290,13 @@ export const NODES = {
     .replace("local 127.0.0.1", "local 10.0.5.1 dev eth9 table local proto kernel scope host src 10.0.5.1\nlocal 127.0.0.1")}`,
   // No rules: what the kernel's input route check refuses from the addresses alone.
   martians: dump("", DEFAULT_RULES),
+  // With kube-proxy's chains, route_localnet is 1 (the kernel suite sets it as kube-proxy does):
+  // loopback addresses may arrive, and kube-proxy's KUBE-FIREWALL rule is what stops them.
+  martiansKube: dump(`${NAT(":KUBE-SERVICES - [0:0]\n-A PREROUTING -j KUBE-SERVICES")}\n${FILTER([
+    ":KUBE-FIREWALL - [0:0]",
+    "-A INPUT -j KUBE-FIREWALL",
+    "-A KUBE-FIREWALL ! -s 127.0.0.0/8 -d 127.0.0.0/8 -m comment --comment \"block incoming localnet connections\" -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP",
+  ].join("\n"))}`, DEFAULT_RULES),
   // The same on IPv6, where ip6_rcv_core refuses them on receipt; a mangle rule shows PREROUTING never ran.
   martians6: dump6(MANGLE("-A PREROUTING -j MARK --set-mark 0x1"), DEFAULT_RULES6),
 } as const;
@@ -397,6 +404,12 @@ export const KERNEL_PACKETS: Partial<Record<keyof typeof NODES, { src: string; d
     { src: "255.255.255.255", dst: "203.0.113.9", iif: "eni1", proto: 17, dport: 53 },
     { src: "10.0.1.50", dst: "255.255.255.255", iif: "eni1", proto: 17, dport: 53 },
     { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" },
+  ],
+  martiansKube: [
+    { src: "10.0.1.50", dst: "127.0.0.1", iif: "eni1", proto: 17, dport: 53 },
+    { src: "127.0.0.5", dst: "127.0.0.1", iif: "eni1", proto: 17, dport: 53 },
+    { src: "127.0.0.5", dst: "203.0.113.9", iif: "eni1", proto: 17, dport: 53 },
+    { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1", proto: 17, dport: 53 },
   ],
   martians6: [
     { src: "2001:db8:1::50", dst: "::1", iif: "eni1", proto: 17, dport: 53 },

@@ -178,6 +178,13 @@ describe("martians: what the kernel refuses on arrival from the addresses alone"
     expect(run("10.0.1.50", "203.0.113.9").outcomes[0]?.assumptions.join("\n")).not.toMatch(/route_localnet/);
   });
 
+  it("with kube-proxy (route_localnet 1), loopback addresses arrive, and its KUBE-FIREWALL rule is what drops a pod's packet to 127.0.0.1", () => {
+    const kube = (src: string, dst: string) => run(src, dst, {}, NODES.martiansKube);
+    expect(kube("10.0.1.50", "127.0.0.1").explanation).toMatch(/^Dropped by rule 1 of filter KUBE-FIREWALL/);
+    expect(kube("127.0.0.5", "127.0.0.1").verdict).toBe("delivered-locally");
+    expect(kube("127.0.0.5", "203.0.113.9").egress?.interface).toBe("eth0");
+  });
+
   it("IPv6 refuses ::1, a multicast source and interface-local or scope-0 multicast on receipt, before PREROUTING", () => {
     const run6 = (src: string, dst: string) => trace(NODES.martians6, packet({ src, dst, proto: 17, dport: 53 }));
     for (const [src, dst] of [["2001:db8:1::50", "::1"], ["::1", "2001:db8:ff00::9"], ["ff02::1", "2001:db8:ff00::9"], ["2001:db8:1::50", "ff01::1"], ["2001:db8:1::50", "ff00::1"]] as const) {

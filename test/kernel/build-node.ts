@@ -244,6 +244,8 @@ export function buildNode(session: Session, node: NodeModel, opts: BuildOptions)
   // ICMP errors unthrottled (this namespace's own limits), so that every REJECT answers its probe.
   sys.push("net.ipv4.icmp_ratelimit=0", "net.ipv4.icmp_msgs_per_sec=1000000");
   if (v6) sys.push("net.ipv6.conf.all.forwarding=1", "net.ipv6.icmp.ratelimit=0");
+  // kube-proxy sets route_localnet for localhost NodePorts; podpath assumes it where kube-proxy's rules are.
+  if (node.rulesets.some((r) => r.family === 4 && r.tables.get("nat")?.chains.has("KUBE-SERVICES") === true)) sys.push("net.ipv4.conf.all.route_localnet=1");
   session.exec(nodeNs, ["sysctl", "-qw", ...sys]);
 
   // Routes: device routes first (gateways must be reachable when their route is added), then the rest.

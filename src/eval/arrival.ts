@@ -8,7 +8,7 @@ import type { IpAddr } from "../model/address.js";
 
 export type ArrivalCheck = { type: "martian"; which: "source" | "destination"; why: string } | { type: "broadcast" } | null;
 
-const martian = (which: "source" | "destination", why: string): ArrivalCheck => ({ type: "martian", which, why });
+export const martian = (which: "source" | "destination", why: string): ArrivalCheck => ({ type: "martian", which, why });
 
 /**
  * ip_route_input_slow's checks, in its order. `routeLocalnet`: whether loopback addresses may arrive

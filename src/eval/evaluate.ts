@@ -1,7 +1,8 @@
 /** Traces one packet through a node: the kernel's path (kernel-order.ts), hook by hook, with routing between. */
 import { rulesetOf } from "../model/node.js";
+import { isKernelDefaultRule } from "../model/routing.js";
 import { TABLES, type TableName } from "../model/netfilter.js";
-import { inputCheck4, isLoopback4, receiveCheck6, type ArrivalCheck } from "./arrival.js";
+import { inputCheck4, isLoopback4, martian, receiveCheck6, type ArrivalCheck } from "./arrival.js";
 import { HOOK_TABLES, NAT_MANIP, PATHS, type Stage } from "./kernel-order.js";
 import { DEFAULT_LIMITS, traverseTable, type Limits, type TraverseContext } from "./netfilter.js";
 import type { NodeFacts } from "./node-facts.js";
@@ -150,21 +151,32 @@ function runRoute(facts: NodeFacts, world: World, reroute: boolean, path: PathKi
 
 /**
  * An arriving packet the kernel decides on from its addresses alone (arrival.ts): dropped as a
- * martian, or IPv4's limited broadcast delivered locally; null when it is routed as usual. Whether an
- * IPv4 loopback address may arrive is the route_localnet sysctl, which no dump shows: given with
- * `--assume route_localnet=…`, else 1 where kube-proxy runs (it sets it for localhost NodePorts), 0
- * elsewhere (the kernel's default), and recorded.
+ * martian, or IPv4's limited broadcast delivered locally; null when it is routed as usual. Two IPv4
+ * sysctls no dump shows take part, each given with `--assume NAME=…` or assumed and recorded where it
+ * decides: route_localnet (1 where kube-proxy runs, which sets it for localhost NodePorts, else 0) for
+ * loopback addresses, and accept_local (0, the kernel's default) for a source that is the node's own.
  */
 function arrivalCheck(facts: NodeFacts, world: World, assume: Readonly<Record<string, boolean>>): World | null {
   if (world.iif === "lo") return null;
+  const sysctl = (name: "route_localnet" | "accept_local", fallback: boolean, reason: string): boolean => {
+    const given = assume[name];
+    world.assumptions.push({ type: "sysctl", name, value: given ?? fallback, given: given !== undefined, reason });
+    return given ?? fallback;
+  };
   let check: ArrivalCheck;
   if (world.dst.family === 6) check = receiveCheck6(world.src, world.dst);
   else {
-    const given = assume.route_localnet;
-    const kubeProxy = rulesetOf(facts.node, 4)?.tables.get("nat")?.chains.has("KUBE-SERVICES") === true;
-    const routeLocalnet = given ?? kubeProxy;
-    if (isLoopback4(world.src) || isLoopback4(world.dst)) world.assumptions.push({ type: "route-localnet", value: routeLocalnet, given: given !== undefined, kubeProxy });
+    let routeLocalnet = false;
+    if (isLoopback4(world.src) || isLoopback4(world.dst)) {
+      const kubeProxy = rulesetOf(facts.node, 4)?.tables.get("nat")?.chains.has("KUBE-SERVICES") === true;
+      routeLocalnet = sysctl("route_localnet", kubeProxy, kubeProxy ? "kube-proxy sets it to 1 for localhost NodePorts" : "the kernel's default");
+    }
     check = inputCheck4(world.src, world.dst, routeLocalnet);
+    // fib_validate_source, for what passed: a source address of the node's own.
+    if ((check === null || check.type === "broadcast") && world.src.value !== 0n && localSource(facts, world)
+      && !sysctl("accept_local", false, "the kernel's default")) {
+      check = martian("source", "one of this node's own addresses arriving from outside, with accept_local 0");
+    }
   }
   if (check === null) return null;
   const decision: RouteDecision = check.type === "martian"
@@ -176,6 +188,24 @@ function arrivalCheck(facts: NodeFacts, world: World, assume: Readonly<Record<st
   else world.oif = null;
   return world;
 }
+
+/**
+ * Whether fib_validate_source (rp_filter off) finds an arriving IPv4 packet's source to be the
+ * node's own: with only the kernel's default ip rules, when it is an interface's address; with others,
+ * when the reverse lookup (source as destination, from loopback, mark 0) gives a local, broadcast,
+ * multicast or anycast route.
+ */
+function localSource(facts: NodeFacts, world: World): boolean {
+  if (facts.rules(4).every(isKernelDefaultRule)) {
+    return facts.interfacesInOrder().some((i) => i.addresses.some((a) => a.address.family === 4 && a.address.value === world.src.value));
+  }
+  const reverse = routeFlow(facts, {
+    src: world.dst, dst: world.src, iif: "lo", oif: null, mark: 0, proto: world.proto,
+    sport: world.dport, dport: world.sport, tos: 0, uid: 0,
+  }, false);
+  return reverse[0]?.decision.type === "local";
+}
+
 
 function append(to: World[], worlds: readonly World[]): void {
   for (const w of worlds) to.push(w);

@@ -35,8 +35,12 @@ export type Assumption =
   | { type: "default-rules"; family: Family }
   | { type: "missing-table"; table: TableName }
   | { type: "not-new"; ctstate: CtState }
-  /** net.ipv4.conf.*.route_localnet, which decides whether a loopback address may arrive from outside. */
-  | { type: "route-localnet"; value: boolean; given: boolean; kubeProxy: boolean };
+  /**
+   * A sysctl no dump shows, where it decided: route_localnet (may a loopback address arrive from
+   * outside?), accept_local (may a packet arrive with one of this node's addresses as source?).
+   * `reason`: why podpath took `value` when it was not given.
+   */
+  | { type: "sysctl"; name: "route_localnet" | "accept_local"; value: boolean; given: boolean; reason: string };
 
 /** How a rule fared: the first failing match's index when it did not match. */
 export type RuleOutcome =

@@ -95,10 +95,10 @@ export function describeAssumption(a: Assumption): string {
       return `no ${a.table} table in the dump: treated as empty with ACCEPT policies`;
     case "not-new":
       return `connection state ${a.ctstate}: nat rules are not consulted, and the translation an existing connection already has is not in the dump`;
-    case "route-localnet":
+    case "sysctl":
       return a.given
-        ? `given: route_localnet is ${a.value ? 1 : 0}`
-        : `route_localnet is ${a.value ? 1 : 0} (no dump shows it: ${a.kubeProxy ? "kube-proxy sets it to 1 for localhost NodePorts" : "the kernel's default"}; --assume route_localnet=${a.value ? "false" : "true"} for the other answer)`;
+        ? `given: ${a.name} is ${a.value ? 1 : 0}`
+        : `${a.name} is ${a.value ? 1 : 0} (no dump shows it: ${a.reason}; --assume ${a.name}=${a.value ? "false" : "true"} for the other answer)`;
   }
 }
 

@@ -130,3 +130,11 @@ export interface RoutingModel {
   routes: Route[];
   interfaces: Interface[];
 }
+
+/** One of `ip rule`'s three rules on a fresh kernel: 0 local, 32766 main, 32767 default, from all. */
+export function isKernelDefaultRule(r: IpRule): boolean {
+  const table = r.action.type === "lookup" ? r.action.table : null;
+  const plain = !r.not && r.from === null && r.to === null && r.iif === null && r.oif === null && r.fwmark === null && r.tos === null &&
+    r.ipproto === null && r.sport === null && r.dport === null && r.uidrange === null && !r.l3mdev && r.suppressPrefixlength === null && r.suppressIfgroup === null;
+  return plain && ((r.priority === 0 && table === "local") || (r.priority === 32766 && table === "main") || (r.priority === 32767 && table === "default"));
+}

@@ -297,6 +297,10 @@ export const NODES = {
     "-A INPUT -j KUBE-FIREWALL",
     "-A KUBE-FIREWALL ! -s 127.0.0.0/8 -d 127.0.0.0/8 -m comment --comment \"block incoming localnet connections\" -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP",
   ].join("\n"))}`, DEFAULT_RULES),
+  // The same with an ip rule of the CNI's: the kernel then checks a source by a reverse lookup, and a
+  // loopback source is local (127.0.0.0/8 in table local), so a martian even with route_localnet 1.
+  martiansKubeRules: `$ iptables-save\n${NAT(":KUBE-SERVICES - [0:0]\n-A PREROUTING -j KUBE-SERVICES")}\n$ ip rule\n${POD_RULES}\n${ROUTING.replace(
+    "local 127.0.0.1 dev lo", "local 127.0.0.0/8 dev lo table local proto kernel scope host src 127.0.0.1\nlocal 127.0.0.1 dev lo")}`,
   // The same on IPv6, where ip6_rcv_core refuses them on receipt; a mangle rule shows PREROUTING never ran.
   martians6: dump6(MANGLE("-A PREROUTING -j MARK --set-mark 0x1"), DEFAULT_RULES6),
 } as const;
@@ -404,12 +408,22 @@ export const KERNEL_PACKETS: Partial<Record<keyof typeof NODES, { src: string; d
     { src: "255.255.255.255", dst: "203.0.113.9", iif: "eni1", proto: 17, dport: 53 },
     { src: "10.0.1.50", dst: "255.255.255.255", iif: "eni1", proto: 17, dport: 53 },
     { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" },
+    // The node's own addresses as sources from outside (accept_local 0): on the arrival interface's
+    // address, on another interface's, and on a pod's packet to the node itself.
+    { src: "10.0.1.10", dst: "203.0.113.9", iif: "eth0", proto: 17, dport: 53 },
+    { src: "10.0.1.20", dst: "203.0.113.9", iif: "eni1", proto: 17, dport: 53 },
+    { src: "10.0.1.20", dst: "10.0.1.10", iif: "eni1", proto: 17, dport: 53 },
   ],
   martiansKube: [
     { src: "10.0.1.50", dst: "127.0.0.1", iif: "eni1", proto: 17, dport: 53 },
     { src: "127.0.0.5", dst: "127.0.0.1", iif: "eni1", proto: 17, dport: 53 },
     { src: "127.0.0.5", dst: "203.0.113.9", iif: "eni1", proto: 17, dport: 53 },
     { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1", proto: 17, dport: 53 },
+  ],
+  martiansKubeRules: [
+    { src: "127.0.0.5", dst: "203.0.113.9", iif: "eni1", proto: 17, dport: 53 },
+    { src: "10.0.1.20", dst: "203.0.113.9", iif: "eth0", proto: 17, dport: 53 },
+    { src: "203.0.113.7", dst: "10.0.1.50", iif: "eth0", proto: 17, dport: 53 },
   ],
   martians6: [
     { src: "2001:db8:1::50", dst: "::1", iif: "eni1", proto: 17, dport: 53 },

@@ -185,6 +185,20 @@ describe("martians: what the kernel refuses on arrival from the addresses alone"
     expect(kube("127.0.0.5", "203.0.113.9").egress?.interface).toBe("eth0");
   });
 
+  it("a source of the node's own arriving from outside is a martian unless accept_local is 1", () => {
+    for (const [src, dst, iif] of [["10.0.1.10", "203.0.113.9", "eth0"], ["10.0.1.20", "203.0.113.9", "eni1"], ["10.0.1.20", "10.0.1.10", "eni1"]] as const) {
+      const t = run(src, dst, { iif });
+      expect(t.verdict, `${src} → ${dst} on ${iif}`).toBe("dropped");
+      expect(t.outcomes[0]?.assumptions).toContain("accept_local is 0 (no dump shows it: the kernel's default; --assume accept_local=true for the other answer)");
+    }
+    expect(run("10.0.1.10", "203.0.113.9", { iif: "eth0", assume: { accept_local: true } }).egress?.interface).toBe("eth0");
+    // With the CNI's ip rules the kernel looks the source up: 127.0.0.5 is local there (127.0.0.0/8).
+    const rules = (src: string, dst: string, iif: string) => run(src, dst, { iif }, NODES.martiansKubeRules);
+    expect(rules("127.0.0.5", "203.0.113.9", "eni1").verdict).toBe("dropped");
+    expect(rules("10.0.1.20", "203.0.113.9", "eth0").verdict).toBe("dropped");
+    expect(rules("203.0.113.7", "10.0.1.50", "eth0").egress?.interface).toBe("eni1");
+  });
+
   it("IPv6 refuses ::1, a multicast source and interface-local or scope-0 multicast on receipt, before PREROUTING", () => {
     const run6 = (src: string, dst: string) => trace(NODES.martians6, packet({ src, dst, proto: 17, dport: 53 }));
     for (const [src, dst] of [["2001:db8:1::50", "::1"], ["::1", "2001:db8:ff00::9"], ["ff02::1", "2001:db8:ff00::9"], ["2001:db8:1::50", "ff01::1"], ["2001:db8:1::50", "ff00::1"]] as const) {

@@ -13,7 +13,7 @@
 import { formatAddress, formatPrefix, isIpv6LinkLocal, type IpAddr } from "../../src/model/address.js";
 import { ruleSpec, type Chain, type Ruleset, type TableName } from "../../src/model/netfilter.js";
 import type { NodeModel } from "../../src/model/node.js";
-import type { Interface, IpRule, Route } from "../../src/model/routing.js";
+import { isKernelDefaultRule, type Interface, type IpRule, type Route } from "../../src/model/routing.js";
 import { printAppend } from "../../src/parse/print-iptables.js";
 import type { Session } from "./netns.js";
 
@@ -235,12 +235,13 @@ export function buildNode(session: Session, node: NodeModel, opts: BuildOptions)
     session.ip(nodeNs, ["link", "set", name, "up"]);
   }
 
-  // sysctls: forwarding on; no reverse-path filter (not in a dump); accept packets from local sources.
+  // sysctls: forwarding on; no reverse-path filter (not in a dump). accept_local stays 0, the
+  // kernel's default, which podpath assumes: a packet arriving with a source of the node's own is a martian.
   const sys = [
     "net.ipv4.ip_forward=1", "net/ipv4/conf/all/rp_filter=0", "net/ipv4/conf/default/rp_filter=0",
-    "net/ipv4/conf/all/accept_local=1", "net/ipv4/conf/all/send_redirects=0", "net/ipv4/conf/default/send_redirects=0",
+    "net/ipv4/conf/all/send_redirects=0", "net/ipv4/conf/default/send_redirects=0",
   ];
-  for (const name of wires.keys()) sys.push(`net/ipv4/conf/${name}/rp_filter=0`, `net/ipv4/conf/${name}/accept_local=1`);
+  for (const name of wires.keys()) sys.push(`net/ipv4/conf/${name}/rp_filter=0`);
   // ICMP errors unthrottled (this namespace's own limits), so that every REJECT answers its probe.
   sys.push("net.ipv4.icmp_ratelimit=0", "net.ipv4.icmp_msgs_per_sec=1000000");
   if (v6) sys.push("net.ipv6.conf.all.forwarding=1", "net.ipv6.icmp.ratelimit=0");
@@ -273,8 +274,12 @@ export function buildNode(session: Session, node: NodeModel, opts: BuildOptions)
 
   for (const family of v6 ? ([4, 6] as const) : ([4] as const)) {
     // Policy rules, when the dump had them: replace the kernel's defaults by the dumped list.
-    if (node.routing.rulesGiven.includes(family)) {
-      const rules = node.routing.rules.filter((r) => r.family === family);
+    // A kernel whose rules were never changed checks a packet's source more lightly (fib_validate_source):
+    // dumped defaults are left as the kernel made them, not flushed and added again.
+    const dumped = node.routing.rules.filter((r) => r.family === family);
+    const defaults = family === 4 ? 3 : 2;
+    if (node.routing.rulesGiven.includes(family) && !(dumped.length === defaults && dumped.every(isKernelDefaultRule))) {
+      const rules = dumped;
       session.ip(nodeNs, [`-${family}`, "rule", "flush"]);
       for (const r of rules) {
         if (isDefaultLocal(r)) continue;

@@ -206,7 +206,6 @@ function localSource(facts: NodeFacts, world: World): boolean {
   return reverse[0]?.decision.type === "local";
 }
 
-
 function append(to: World[], worlds: readonly World[]): void {
   for (const w of worlds) to.push(w);
 }

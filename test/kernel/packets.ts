@@ -202,9 +202,10 @@ export function probesFor(node: NodeModel, r: Rng, tag: string, count: number, f
     for (const s of f.services) out.push(mk.make(primary.ip, s.ip, s.proto, s.port, null));
     for (const np of f.nodePorts) out.push(mk.make(ext, primary.ip, np.proto, np.port, primary.iface));
     // The node's own address as the source of an arriving packet (spoofed): IPv4 drops it
-    // (accept_local 0), IPv6 has no such check.
+    // (accept_local 0). Not on IPv6, which forwards it: a REJECT there answers the node itself,
+    // which no peer sees.
     const eni = f.enis[0];
-    if (eni !== undefined) out.push(mk.make(primary.ip, internet, 17, 53, eni));
+    if (eni !== undefined && family === 4) out.push(mk.make(primary.ip, internet, 17, 53, eni));
   }
   for (const eni of f.enis) for (const pod of f.pods) out.push(mk.make(ext, pod.ip, 6, 8080, eni));
   // Random pairs.

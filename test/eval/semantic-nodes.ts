@@ -305,6 +305,9 @@ export const NODES = {
   martians6: dump6(MANGLE("-A PREROUTING -j MARK --set-mark 0x1"), DEFAULT_RULES6),
 } as const;
 
+/** A UDP datagram to port 53, arriving on `iif` (the pod's veth unless it says). */
+const udp53 = (src: string, dst: string, iif = "eni1") => ({ src, dst, iif, proto: 17 as const, dport: 53 });
+
 /**
  * Packets the kernel suite sends to each node: from the pod on eni1 unless `iif` is null (the node
  * sends it), TCP unless `proto` says (1 and 58: an ICMP / ICMPv6 echo request), each sent `repeat` times (default 3) from different source ports:
@@ -330,19 +333,19 @@ export const KERNEL_PACKETS: Partial<Record<keyof typeof NODES, { src: string; d
   ],
   statistic: [{ src: "10.0.1.50", dst: "10.100.0.5", iif: "eni1", dport: 80, repeat: 12 }],
   reject: [
-    { src: "10.0.1.50", dst: "192.0.2.9", iif: "eni1" }, { src: "10.0.1.50", dst: "192.0.2.9", iif: "eni1", proto: 17, dport: 53 },
+    { src: "10.0.1.50", dst: "192.0.2.9", iif: "eni1" }, udp53("10.0.1.50", "192.0.2.9"),
     { src: "10.0.1.50", dst: "198.51.100.9", iif: "eni1" }, { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" },
     { src: "10.0.1.50", dst: "192.0.2.9", iif: "eni1", proto: 1 },
   ],
   snatPorts: [
-    { src: "10.0.1.50", dst: "192.0.2.9", iif: "eni1" }, { src: "10.0.1.50", dst: "192.0.2.9", iif: "eni1", proto: 17, dport: 53 },
+    { src: "10.0.1.50", dst: "192.0.2.9", iif: "eni1" }, udp53("10.0.1.50", "192.0.2.9"),
     { src: "10.0.1.50", dst: "192.0.2.200", iif: "eni1" }, { src: "10.0.1.50", dst: "198.51.100.9", iif: "eni1", repeat: 1 },
     { src: "10.0.1.50", dst: "198.51.100.200", iif: "eni1" }, { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" },
   ],
   plain6: [
     { src: "2001:db8:1::50", dst: "2001:db8:ff00::9", iif: "eni1" }, { src: "2001:db8:1::50", dst: "2001:db8:1::20", iif: "eni1" },
     { src: "2001:db8:1::10", dst: "2001:db8:ff00::9", iif: null },
-    { src: "2001:db8:1::50", dst: "2001:db8:ff00::9", iif: "eni1", proto: 17, dport: 53 },
+    udp53("2001:db8:1::50", "2001:db8:ff00::9"),
     { src: "2001:db8:1::10", dst: "2001:db8:ff00::9", iif: null, proto: 17, dport: 53 },
     { src: "2001:db8:1::50", dst: "2001:db8:ff00::9", iif: "eni1", proto: 58 }, { src: "2001:db8:1::10", dst: "2001:db8:ff00::9", iif: null, proto: 58 },
     { src: "2001:db8:1::50", dst: "2001:db8:1::20", iif: "eni1", proto: 58 },
@@ -367,7 +370,7 @@ export const KERNEL_PACKETS: Partial<Record<keyof typeof NODES, { src: string; d
   ],
   reject6: [{ src: "2001:db8:1::50", dst: "2001:db8:ff00::9", iif: "eni1" }, { src: "2001:db8:1::50", dst: "2001:db8:eeee::9", iif: "eni1" }],
   ruleSelectors: [
-    { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1", proto: 17, dport: 53 },
+    udp53("10.0.1.50", "203.0.113.9"),
     { src: "10.0.1.10", dst: "192.0.2.200", iif: null, proto: 17, dport: 53 },
     { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1", dport: 8080 },
     { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" },
@@ -391,7 +394,7 @@ export const KERNEL_PACKETS: Partial<Record<keyof typeof NODES, { src: string; d
     { src: "10.0.1.50", dst: "198.51.100.9", iif: "eni1" },
     { src: "10.0.1.10", dst: "203.0.113.200", iif: null },
     { src: "10.0.1.50", dst: "203.0.113.200", iif: "eni1" },
-    { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1", proto: 17, dport: 53 },
+    udp53("10.0.1.50", "203.0.113.9"),
     { src: "10.0.1.50", dst: "192.0.2.70", iif: "eni1" },
     { src: "10.0.1.10", dst: "192.0.2.70", iif: null },
   ],
@@ -401,38 +404,38 @@ export const KERNEL_PACKETS: Partial<Record<keyof typeof NODES, { src: string; d
   martians: [
     { src: "10.0.1.50", dst: "127.0.0.1", iif: "eni1" },
     { src: "127.0.0.5", dst: "203.0.113.9", iif: "eni1" },
-    { src: "0.0.0.0", dst: "203.0.113.9", iif: "eni1", proto: 17, dport: 53 },
+    udp53("0.0.0.0", "203.0.113.9"),
     { src: "10.0.1.50", dst: "0.1.2.3", iif: "eni1" },
     { src: "10.0.1.50", dst: "0.0.0.0", iif: "eni1" },
-    { src: "224.0.0.5", dst: "203.0.113.9", iif: "eni1", proto: 17, dport: 53 },
-    { src: "255.255.255.255", dst: "203.0.113.9", iif: "eni1", proto: 17, dport: 53 },
-    { src: "10.0.1.50", dst: "255.255.255.255", iif: "eni1", proto: 17, dport: 53 },
+    udp53("224.0.0.5", "203.0.113.9"),
+    udp53("255.255.255.255", "203.0.113.9"),
+    udp53("10.0.1.50", "255.255.255.255"),
     { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" },
     // The node's own addresses as sources from outside (accept_local 0): on the arrival interface's
     // address, on another interface's, and on a pod's packet to the node itself.
-    { src: "10.0.1.10", dst: "203.0.113.9", iif: "eth0", proto: 17, dport: 53 },
-    { src: "10.0.1.20", dst: "203.0.113.9", iif: "eni1", proto: 17, dport: 53 },
-    { src: "10.0.1.20", dst: "10.0.1.10", iif: "eni1", proto: 17, dport: 53 },
+    udp53("10.0.1.10", "203.0.113.9", "eth0"),
+    udp53("10.0.1.20", "203.0.113.9"),
+    udp53("10.0.1.20", "10.0.1.10"),
   ],
   martiansKube: [
-    { src: "10.0.1.50", dst: "127.0.0.1", iif: "eni1", proto: 17, dport: 53 },
-    { src: "127.0.0.5", dst: "127.0.0.1", iif: "eni1", proto: 17, dport: 53 },
-    { src: "127.0.0.5", dst: "203.0.113.9", iif: "eni1", proto: 17, dport: 53 },
-    { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1", proto: 17, dport: 53 },
+    udp53("10.0.1.50", "127.0.0.1"),
+    udp53("127.0.0.5", "127.0.0.1"),
+    udp53("127.0.0.5", "203.0.113.9"),
+    udp53("10.0.1.50", "203.0.113.9"),
   ],
   martiansKubeRules: [
-    { src: "127.0.0.5", dst: "203.0.113.9", iif: "eni1", proto: 17, dport: 53 },
-    { src: "10.0.1.20", dst: "203.0.113.9", iif: "eth0", proto: 17, dport: 53 },
-    { src: "203.0.113.7", dst: "10.0.1.50", iif: "eth0", proto: 17, dport: 53 },
+    udp53("127.0.0.5", "203.0.113.9"),
+    udp53("10.0.1.20", "203.0.113.9", "eth0"),
+    udp53("203.0.113.7", "10.0.1.50", "eth0"),
   ],
   martians6: [
-    { src: "2001:db8:1::50", dst: "::1", iif: "eni1", proto: 17, dport: 53 },
-    { src: "::1", dst: "2001:db8:ff00::9", iif: "eni1", proto: 17, dport: 53 },
-    { src: "ff02::1", dst: "2001:db8:ff00::9", iif: "eni1", proto: 17, dport: 53 },
-    { src: "::ffff:10.0.1.50", dst: "2001:db8:ff00::9", iif: "eni1", proto: 17, dport: 53 },
-    { src: "2001:db8:1::50", dst: "ff01::1", iif: "eni1", proto: 17, dport: 53 },
-    { src: "2001:db8:1::50", dst: "ff00::1", iif: "eni1", proto: 17, dport: 53 },
-    { src: "2001:db8:1::50", dst: "2001:db8:ff00::9", iif: "eni1", proto: 17, dport: 53 },
+    udp53("2001:db8:1::50", "::1"),
+    udp53("::1", "2001:db8:ff00::9"),
+    udp53("ff02::1", "2001:db8:ff00::9"),
+    udp53("::ffff:10.0.1.50", "2001:db8:ff00::9"),
+    udp53("2001:db8:1::50", "ff01::1"),
+    udp53("2001:db8:1::50", "ff00::1"),
+    udp53("2001:db8:1::50", "2001:db8:ff00::9"),
   ],
   localPaths: [
     { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1", dport: 8080 },
@@ -441,7 +444,7 @@ export const KERNEL_PACKETS: Partial<Record<keyof typeof NODES, { src: string; d
     { src: "10.0.1.50", dst: "10.0.1.10", iif: "eni1", dport: 443 },
     { src: "10.0.1.10", dst: "10.100.0.9", iif: null, dport: 80 },
     { src: "10.0.1.10", dst: "10.0.1.50", iif: null },
-    { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1", proto: 17, dport: 53 },
+    udp53("10.0.1.50", "203.0.113.9"),
     { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" },
     { src: "10.0.1.10", dst: "192.0.2.200", iif: null },
   ],

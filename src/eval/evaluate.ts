@@ -1,5 +1,5 @@
 /** Traces one packet through a node: the kernel's path (kernel-order.ts), hook by hook, with routing between. */
-import { rulesetOf } from "../model/node.js";
+import { rulesetOf, runsKubeProxy } from "../model/node.js";
 import { isKernelDefaultRule } from "../model/routing.js";
 import { TABLES, type TableName } from "../model/netfilter.js";
 import { inputCheck4, isLoopback4, martian, receiveCheck6, type ArrivalCheck } from "./arrival.js";
@@ -168,7 +168,7 @@ function arrivalCheck(facts: NodeFacts, world: World, assume: Readonly<Record<st
   else {
     let routeLocalnet = false;
     if (isLoopback4(world.src) || isLoopback4(world.dst)) {
-      const kubeProxy = rulesetOf(facts.node, 4)?.tables.get("nat")?.chains.has("KUBE-SERVICES") === true;
+      const kubeProxy = runsKubeProxy(facts.node);
       routeLocalnet = sysctl("route_localnet", kubeProxy, kubeProxy ? "kube-proxy sets it to 1 for localhost NodePorts" : "the kernel's default");
     }
     check = inputCheck4(world.src, world.dst, routeLocalnet);

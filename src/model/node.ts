@@ -36,3 +36,8 @@ export interface Bundle {
 export function rulesetOf(node: NodeModel, family: Family): Ruleset | null {
   return node.rulesets.find((r) => r.family === family) ?? null;
 }
+
+/** Whether kube-proxy (iptables mode) programs the node's IPv4 rules: its KUBE-SERVICES chain is there. */
+export function runsKubeProxy(node: NodeModel): boolean {
+  return rulesetOf(node, 4)?.tables.get("nat")?.chains.has("KUBE-SERVICES") === true;
+}

@@ -12,7 +12,7 @@
  */
 import { formatAddress, formatPrefix, isIpv6LinkLocal, type IpAddr } from "../../src/model/address.js";
 import { ruleSpec, type Chain, type Ruleset, type TableName } from "../../src/model/netfilter.js";
-import type { NodeModel } from "../../src/model/node.js";
+import { runsKubeProxy, type NodeModel } from "../../src/model/node.js";
 import { isKernelDefaultRule, type Interface, type IpRule, type Route } from "../../src/model/routing.js";
 import { printAppend } from "../../src/parse/print-iptables.js";
 import type { Session } from "./netns.js";
@@ -246,7 +246,7 @@ export function buildNode(session: Session, node: NodeModel, opts: BuildOptions)
   sys.push("net.ipv4.icmp_ratelimit=0", "net.ipv4.icmp_msgs_per_sec=1000000");
   if (v6) sys.push("net.ipv6.conf.all.forwarding=1", "net.ipv6.icmp.ratelimit=0");
   // kube-proxy sets route_localnet for localhost NodePorts; podpath assumes it where kube-proxy's rules are.
-  if (node.rulesets.some((r) => r.family === 4 && r.tables.get("nat")?.chains.has("KUBE-SERVICES") === true)) sys.push("net.ipv4.conf.all.route_localnet=1");
+  if (runsKubeProxy(node)) sys.push("net.ipv4.conf.all.route_localnet=1");
   session.exec(nodeNs, ["sysctl", "-qw", ...sys]);
 
   // Routes: device routes first (gateways must be reachable when their route is added), then the rest.

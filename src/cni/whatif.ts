@@ -4,7 +4,7 @@
  */
 import { formatAddress } from "../model/address.js";
 import { parseBundle } from "../model/bundle.js";
-import { BUILTIN_CHAINS, ruleSpec, type Chain, type Rule, type Ruleset, type Table } from "../model/netfilter.js";
+import { BUILTIN_CHAINS, renumbered, ruleSpec, type Chain, type Rule, type Ruleset, type Table } from "../model/netfilter.js";
 import type { NodeModel } from "../model/node.js";
 import type { Diagnostic } from "../diagnostics.js";
 import { printAppend } from "../parse/print-iptables.js";
@@ -75,7 +75,7 @@ function spliceTable(old: Table | undefined, fresh: Table | undefined): Table | 
     }
     if (!inserted && old) rules.push(...own);
     if (!old) rules.push(...own);
-    chains.set(chainName, { ...chain, rules: rules.map((r, i) => (r.position === i + 1 && r.chain === chainName ? r : { ...r, position: i + 1 })) });
+    chains.set(chainName, { ...chain, rules: rules.map((r, i) => (r.position === i + 1 && r.chain === chainName ? r : renumbered(r, i + 1))) });
   }
   for (const [chainName, chain] of fresh?.chains ?? []) if (isCniChain(chainName)) chains.set(chainName, chain);
   return { name: base.name, chains, origin: base.origin };

@@ -36,12 +36,12 @@ const MIN_BLOCK = 8;
 
 const cache = new WeakMap<Chain, { rules: Rule[]; length: number; index: ChainIndex | null }>();
 
-/** The key of a rule: its first destination-prefix or single destination-port match, after only `-p` and comments. */
+/** The key of a rule: its first destination-prefix or single destination-port match, after only `-p`. */
 function keyOf(rule: Rule): { kind: KeyKind; at: number } | null {
   const ms = rule.matches;
   for (let i = 0; i < ms.length && i < 255; i++) {
     const m = ms[i] as Match;
-    if (m.type === "comment" || m.type === "protocol") continue;
+    if (m.type === "protocol") continue;
     if (m.type === "destination" && !m.negated) return { kind: "dst", at: i };
     if (m.type === "port" && m.which === "dst" && !m.negated && m.range.lo === m.range.hi) return { kind: "dport", at: i };
     return null;

@@ -48,7 +48,6 @@ const HANDLERS: Handlers = {
   protocol: (m, { world }) => neg(m, world.proto === m.protocol),
   // podpath traces first fragments (or unfragmented packets); -f matches only later fragments.
   fragment: (m) => neg(m, false),
-  comment: () => true,
   addrtype: (m, { world, facts }) => {
     // --limit-iface-in/out: the address must be of that type on that very interface.
     if (m.src) {

@@ -18,7 +18,6 @@ const MATCH: Describers = {
   "out-interface": (m) => `${not(m)}-o ${m.pattern.name}${m.pattern.wildcard ? "+" : ""}`,
   protocol: (m) => `${not(m)}-p ${m.name}`,
   fragment: (m) => `${not(m)}-f`,
-  comment: (m) => `--comment "${m.text}"`,
   addrtype: (m) => [
     m.src && `${not(m.src)}--src-type ${m.src.types.join(",")}`,
     m.dst && `${not(m.dst)}--dst-type ${m.dst.types.join(",")}`,

@@ -97,7 +97,8 @@ const addrtypeSide = (side: "src" | "dst"): OptionHandler => (opt, ctx, negated)
 const PKT_TYPES = ["unicast", "broadcast", "multicast"] as const;
 
 const MODULES: Record<string, ModuleSpec> = {
-  comment: { options: { comment: (opt, ctx) => { const v = value(opt, ctx); return v && { type: "comment", text: v[0]?.text ?? "" }; } } },
+  // Checked, but no match: it decides nothing (ruleComment reads the text from the rule's syntax).
+  comment: { options: { comment: (opt, ctx) => (value(opt, ctx), null) } },
   tcp: {
     options: {
       sport: port("src"), "source-port": port("src"), dport: port("dst"), "destination-port": port("dst"),

@@ -38,7 +38,6 @@ export type Match =
   /** IP protocol number; `-p all` is not stored as a match. */
   | ({ type: "protocol"; protocol: number; name: string } & Negatable)
   | ({ type: "fragment" } & Negatable)
-  | { type: "comment"; text: string }
   | {
       type: "addrtype";
       src: ({ types: string[] } & Negatable) | null;
@@ -124,12 +123,6 @@ export interface Table {
   origin: Origin | null;
 }
 
-/** A rule's `-m comment` text, or "" when it has none. */
-export function ruleComment(rule: Rule): string {
-  for (const m of rule.matches) if (m.type === "comment") return m.text;
-  return "";
-}
-
 export interface Ruleset {
   family: Family;
   tables: Map<TableName, Table>;
@@ -154,4 +147,24 @@ export function ruleSpec(rule: Rule): IptRuleSpec {
   if (kept !== undefined) return kept;
   const node = readIptablesLine(rule.origin.raw);
   return node?.type === "command" ? node.spec : { items: [] };
+}
+
+/**
+ * A rule's `-m comment` text, or "" when it has none. Read from the rule's syntax: a comment decides
+ * nothing, so it is not a match, and a big node's model does not hold 100k comment objects.
+ */
+export function ruleComment(rule: Rule): string {
+  for (const item of ruleSpec(rule).items) {
+    if (item.type !== "match" || item.module !== "comment") continue;
+    for (const opt of item.options) if (opt.name === "comment") return opt.values[0]?.text ?? "";
+  }
+  return "";
+}
+
+/** `rule` at another position (a what-if chain renumbered), keeping what `ruleSpec` reads. */
+export function renumbered(rule: Rule, position: number): Rule {
+  const copy = { ...rule, position };
+  const kept = SPECS.get(rule);
+  if (kept !== undefined) SPECS.set(copy, kept);
+  return copy;
 }

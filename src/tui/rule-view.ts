@@ -79,7 +79,8 @@ export function sourceLines(facts: NodeFacts, source: RuleSource, o: Outcome | n
       for (const s of o?.steps ?? []) {
         if (s.type === "rule" && s.rule.table === source.table && s.rule.chain === source.chain) {
           const prev = seen.get(s.rule.position);
-          const failed = s.outcome.matched ? null : describeMatch(s.rule.matches[s.outcome.failedMatch] ?? { type: "comment", text: "?" });
+          const failedMatch = s.outcome.matched ? undefined : s.rule.matches[s.outcome.failedMatch];
+          const failed = s.outcome.matched ? null : failedMatch === undefined ? "?" : describeMatch(failedMatch);
           if (!prev || (!prev.matched && s.outcome.matched)) seen.set(s.rule.position, { matched: s.outcome.matched, failed });
         }
         if (s.type === "policy" && s.table === source.table && s.chain === source.chain) policyHit = true;

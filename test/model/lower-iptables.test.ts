@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseBundle } from "../../src/model/bundle.js";
-import type { Rule } from "../../src/model/netfilter.js";
+import { renumbered, ruleComment, ruleSpec, type Rule } from "../../src/model/netfilter.js";
+import { printAppend } from "../../src/parse/print-iptables.js";
 
 function lower(text: string) {
   const b = parseBundle(text, "dump.txt");
@@ -19,9 +20,9 @@ describe("lowering iptables to the netfilter model", () => {
     const r = rule("nat", "AWS-SNAT-CHAIN-0", 1);
     expect(r?.matches).toEqual([
       { type: "out-interface", pattern: { name: "vlan", wildcard: true }, negated: true },
-      { type: "comment", text: "AWS, SNAT" },
       { type: "addrtype", src: null, dst: { types: ["LOCAL"], negated: true }, limitIfaceIn: false, limitIfaceOut: false },
     ]);
+    expect(r && ruleComment(r)).toBe("AWS, SNAT");
     expect(r?.target).toMatchObject({ type: "snat", random: false, randomFully: true, to: { addrLo: { family: 4, value: 0xc0a801fbn } } });
     expect(rule("nat", "POSTROUTING", 1)?.target).toEqual({ type: "jump", chain: "AWS-SNAT-CHAIN-0" });
   });
@@ -186,5 +187,31 @@ describe("what a jump resolves to depends on its own table", () => {
       [6, "-A to undeclared chain GHOST: expected a :GHOST - [0:0] line before it"],
       [13, 'jump to undefined chain "GHOST" (no chain of that name in this table, and no iptables target)'],
     ]);
+  });
+});
+
+describe("a rule's comment and syntax", () => {
+  const LIST = [
+    "# iptables -t nat -L -n -v",
+    "Chain POSTROUTING (policy ACCEPT 0 packets, 0 bytes)",
+    " pkts bytes target     prot opt in     out     source               destination",
+    "    2    93 RETURN     0    --  *      *       0.0.0.0/0            172.20.0.0/16        /* AWS SNAT CHAIN EXCLUSION */",
+  ].join("\n");
+
+  it("reads the comment of an iptables -L row, and keeps it (and the syntax) on a renumbered copy", () => {
+    const b = parseBundle(LIST, "iptables-L.txt");
+    const rule = b.nodes[0]?.rulesets[0]?.tables.get("nat")?.chains.get("POSTROUTING")?.rules[0] as Rule;
+    expect(ruleComment(rule)).toBe("AWS SNAT CHAIN EXCLUSION");
+    const copy = renumbered(rule, 4);
+    expect(copy.position).toBe(4);
+    expect(ruleComment(copy)).toBe("AWS SNAT CHAIN EXCLUSION");
+    expect(printAppend(copy.chain, ruleSpec(copy))).toBe('-A POSTROUTING -d 172.20.0.0/16 -m comment --comment "AWS SNAT CHAIN EXCLUSION" -j RETURN');
+  });
+
+  it("is not a match: it decides nothing", () => {
+    const { rule } = lower(SAVE('-A POSTROUTING -m comment --comment "only a note" -j RETURN'));
+    const r = rule("nat", "POSTROUTING", 1) as Rule;
+    expect(r.matches).toEqual([]);
+    expect(ruleComment(r)).toBe("only a note");
   });
 });

@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Diagnostic } from "../../src/diagnostics.js";
 import { lowerIptables, readParsed } from "../../src/model/lower-iptables.js";
-import type { Match, Ruleset, TableName } from "../../src/model/netfilter.js";
+import { ruleComment, type Match, type Ruleset, type TableName } from "../../src/model/netfilter.js";
 import { parseIptablesSection } from "../../src/parse/iptables.js";
 import { parseIptablesListSection } from "../../src/parse/iptables-list.js";
 import { printAppend } from "../../src/parse/print-iptables.js";
@@ -59,7 +59,7 @@ function expectSameRules(list: Ruleset, save: Ruleset, table: TableName, diagnos
         return;
       }
       const expected = opts.interfaces ? sr.matches : sr.matches.filter((m) => !isInterface(m));
-      expect({ rule: sr.origin.raw, matches: lr.matches, target: lr.target }).toEqual({ rule: sr.origin.raw, matches: expected, target: sr.target });
+      expect({ rule: sr.origin.raw, matches: lr.matches, target: lr.target, comment: ruleComment(lr) }).toEqual({ rule: sr.origin.raw, matches: expected, target: sr.target, comment: ruleComment(sr) });
       compared++;
     });
   }

@@ -1,5 +1,6 @@
 /** What the packet form can offer for completion, gathered once per node from the typed model. */
 import { formatAddress } from "../model/address.js";
+import { ruleComment } from "../model/netfilter.js";
 import type { NodeModel } from "../model/node.js";
 import { sanitize } from "../explain/sanitize.js";
 import { hexMark } from "../explain/describe.js";
@@ -57,20 +58,23 @@ export function nodeHints(node: NodeModel): NodeHints {
   for (const r of node.routing.routes) for (const n of r.nexthops) if (n.dev) add(ifaceNames, n.dev, "route");
 
   const services: ServicePortal[] = [];
+  // A set, not a search of the list: KUBE-SERVICES has a rule per service port (10k+ on a big node).
+  const seen = new Set<string>();
   for (const rs of node.rulesets) {
     for (const rule of rs.tables.get("nat")?.chains.get("KUBE-SERVICES")?.rules ?? []) {
       let ip: string | null = null;
       let port: number | null = null;
       let proto = "tcp";
-      let name = "";
       for (const m of rule.matches) {
         if (m.type === "destination" && !m.negated && host(m.prefix.len, m.prefix.family)) ip = formatAddress(m.prefix);
         else if (m.type === "port" && m.which === "dst" && !m.negated && m.range.lo === m.range.hi) port = m.range.lo;
         else if (m.type === "protocol" && !m.negated) proto = m.name;
-        else if (m.type === "comment") name = m.text.replace(/ cluster IP$/, "");
       }
-      if (ip !== null && port !== null && !services.some((s) => s.ip === ip && s.port === port && s.proto === proto)) {
-        services.push({ ip: sanitize(ip), port, proto: sanitize(proto), name: sanitize(name) });
+      if (ip === null || port === null) continue;
+      const key = `${ip} ${port} ${proto}`;
+      if (!seen.has(key)) {
+        seen.add(key);
+        services.push({ ip: sanitize(ip), port, proto: sanitize(proto), name: sanitize(ruleComment(rule).replace(/ cluster IP$/, "")) });
       }
     }
   }

@@ -42,6 +42,24 @@ function number(flag: string, text: string | undefined, fallback: number, max = 
   return Number(text);
 }
 
+/** `--assume` answers: conditions and boolean sysctls by name, and rp_filter's value. */
+export function parseAssume(list: readonly string[]): Pick<PacketInput, "assume" | "rpFilter"> {
+  const assume: Record<string, boolean> = {};
+  let rpFilter: 0 | 1 | 2 | undefined;
+  for (const a of list) {
+    const rp = /^rp_filter=(.*)$/.exec(a);
+    if (rp) {
+      if (!/^[012]$/.test(rp[1] as string)) throw new CliError(`--assume ${a}: expected rp_filter=0 (off), 1 (strict) or 2 (loose)`);
+      rpFilter = Number(rp[1]) as 0 | 1 | 2;
+      continue;
+    }
+    const m = /^(.+?)=(true|false|yes|no)$/i.exec(a);
+    if (!m) throw new CliError(`--assume ${a}: expected CONDITION=true or CONDITION=false (e.g. set=false, "ipset KUBE-X src membership"=true)`);
+    assume[m[1] as string] = /^(true|yes)$/i.test(m[2] as string);
+  }
+  return rpFilter === undefined ? { assume } : { assume, rpFilter };
+}
+
 export function packetFromFlags(flags: PacketFlags, facts: NodeFacts): PacketInput {
   const node = facts.node;
   const src = address("--src", flags.src, node);
@@ -59,12 +77,7 @@ export function packetFromFlags(flags: PacketFlags, facts: NodeFacts): PacketInp
   };
   const ctstate = (flags.ctstate ?? "NEW").toUpperCase();
   if (!CT_STATES.includes(ctstate as CtState)) throw new CliError(`--ctstate ${flags.ctstate}: expected one of ${CT_STATES.join(", ")}`);
-  const assume: Record<string, boolean> = {};
-  for (const a of flags.assume ?? []) {
-    const m = /^(.+?)=(true|false|yes|no)$/i.exec(a);
-    if (!m) throw new CliError(`--assume ${a}: expected CONDITION=true or CONDITION=false (e.g. set=false, "ipset KUBE-X src membership"=true)`);
-    assume[m[1] as string] = /^(true|yes)$/i.test(m[2] as string);
-  }
+  const { assume, rpFilter } = parseAssume(flags.assume ?? []);
   return {
     src, dst, proto: proto.value,
     sport: port("--sport", flags.sport, 40000),
@@ -74,6 +87,7 @@ export function packetFromFlags(flags: PacketFlags, facts: NodeFacts): PacketInp
     ctstate: ctstate as CtState,
     ctmark: number("--ctmark", flags.ctmark, 0),
     assume,
+    ...(rpFilter === undefined ? {} : { rpFilter }),
   };
 }
 

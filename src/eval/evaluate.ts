@@ -1,12 +1,12 @@
 /** Traces one packet through a node: the kernel's path (kernel-order.ts), hook by hook, with routing between. */
 import { rulesetOf, runsKubeProxy } from "../model/node.js";
-import { isKernelDefaultRule } from "../model/routing.js";
 import { TABLES, type TableName } from "../model/netfilter.js";
-import { inputCheck4, isLoopback4, martian, receiveCheck6, type ArrivalCheck } from "./arrival.js";
+import { inputCheck4, isLoopback4, receiveCheck6, type ArrivalCheck } from "./arrival.js";
 import { HOOK_TABLES, NAT_MANIP, PATHS, type Stage } from "./kernel-order.js";
 import { DEFAULT_LIMITS, traverseTable, type Limits, type TraverseContext } from "./netfilter.js";
 import type { NodeFacts } from "./node-facts.js";
 import { routeFlow } from "./routing.js";
+import { RP_FILTER_DEFAULT, sourceChecker, type RpFilter, type SourceFailure } from "./source-check.js";
 import type { Assumption, Hook, Outcome, PacketInput, PathKind, RouteDecision, TraceResult } from "./types.js";
 import { fork, note, type World } from "./world.js";
 
@@ -52,7 +52,7 @@ export function evaluate(facts: NodeFacts, packet: PacketInput, limits: Limits =
       for (const w of worlds) {
         if (w.verdict !== null) { finished.push(w); continue; }
         if (stage.type === "hook") append(next, runHook(ctx, stage.hook, w, onTruncate));
-        else if (stage.type === "route") append(next, runRoute(facts, w, stage.reroute, path, packet.assume));
+        else if (stage.type === "route") append(next, runRoute(facts, w, stage.reroute, path, packet));
         else {
           const rest = stages.slice(i + 1);
           const local = w.route?.type === "local";
@@ -71,7 +71,7 @@ export function evaluate(facts: NodeFacts, packet: PacketInput, limits: Limits =
     }
   };
   // IPv6 refuses martians on receipt, before PREROUTING; IPv4 in its input route lookup (runRoute).
-  const refused = path !== "output" && family === 6 ? arrivalCheck(facts, first, packet.assume) : null;
+  const refused = path !== "output" && family === 6 ? arrivalCheck(facts, first, packet) : null;
   if (refused !== null) finished.push(refused);
   else run(first, PATHS[path]);
 
@@ -111,14 +111,16 @@ function runHook(ctx: TraverseContext, hook: Hook, world: World, onTruncate: () 
   return worlds;
 }
 
-function runRoute(facts: NodeFacts, world: World, reroute: boolean, path: PathKind, assume: Readonly<Record<string, boolean>>): World[] {
+function runRoute(facts: NodeFacts, world: World, reroute: boolean, path: PathKind, packet: PacketInput): World[] {
+  // ip_route_input_slow validates an arriving IPv4 packet's source once its route is found.
+  const arriving4 = !reroute && path !== "output" && world.dst.family === 4 && world.iif !== "lo";
   if (reroute) {
     // ip_route_me_harder: only when OUTPUT changed the mark or the destination.
     const before = world.route;
     if (before !== null && !world.rerouteNeeded) return [world];
-  } else if (path !== "output" && world.dst.family === 4) {
-    const refused = arrivalCheck(facts, world, assume);
-    if (refused !== null) return [refused];
+  } else if (arriving4) {
+    const refused = arrivalCheck(facts, world, packet);
+    if (refused !== null) return [refused.route?.type === "local" && refused.src.value !== 0n ? checkSource(facts, refused, null, true, packet) : refused];
   }
   const decisions = routeFlow(facts, {
     src: world.src,
@@ -145,65 +147,98 @@ function runRoute(facts: NodeFacts, world: World, reroute: boolean, path: PathKi
     else {
       w.verdict = decision.type === "blackhole" ? "dropped" : "unroutable";
     }
-    return w;
+    // A failed lookup is an error route: the kernel checks no source for it.
+    if (!arriving4 || (decision.type !== "unicast" && decision.type !== "local")) return w;
+    const broadcast = decision.type === "local" && decision.route?.type === "broadcast";
+    return checkSource(facts, w, decision.type === "unicast" ? decision.dev : null, broadcast, packet);
   });
 }
 
 /**
- * An arriving packet the kernel decides on from its addresses alone (arrival.ts): dropped as a
- * martian, or IPv4's limited broadcast delivered locally; null when it is routed as usual. Two IPv4
- * sysctls no dump shows take part, each given with `--assume NAME=…` or assumed and recorded where it
- * decides: route_localnet (1 where kube-proxy runs, which sets it for localhost NodePorts, else 0) for
- * loopback addresses, and accept_local (0, the kernel's default) for a source that is the node's own.
+ * fib_validate_source (source-check.ts) with the sysctls no dump shows: rp_filter on the arrival
+ * interface (given, or loose) and accept_local (given, or 0). Each is recorded where another value
+ * would give another verdict. A failure drops the packet as a martian source.
  */
-function arrivalCheck(facts: NodeFacts, world: World, assume: Readonly<Record<string, boolean>>): World | null {
+function checkSource(facts: NodeFacts, world: World, oif: string | null, broadcast: boolean, packet: PacketInput): World {
+  const check = sourceChecker(facts, world, oif, broadcast);
+  const iif = world.iif ?? "lo";
+  const rpFilter = packet.rpFilter ?? RP_FILTER_DEFAULT.value;
+  const acceptLocal = packet.assume.accept_local ?? false;
+  const failure = check(rpFilter, acceptLocal);
+  const otherRp = ([0, 1, 2] as const).filter((v) => v !== rpFilter).map((v) => ({ value: v, failure: check(v, acceptLocal) }))
+    .filter((o) => (o.failure === null) !== (failure === null));
+  if (otherRp.length > 0) {
+    world.assumptions.push({
+      type: "sysctl", name: "rp_filter", value: rpFilter, given: packet.rpFilter !== undefined, reason: RP_FILTER_DEFAULT.reason, iface: iif,
+      otherwise: otherRp.map((o) => ({ value: o.value, dropped: o.failure === null ? null : sourceWhy(o.failure, o.value, iif) })),
+    });
+  }
+  const otherLocal = check(rpFilter, !acceptLocal);
+  if ((otherLocal === null) !== (failure === null)) {
+    world.assumptions.push({
+      type: "sysctl", name: "accept_local", value: acceptLocal ? 1 : 0, given: packet.assume.accept_local !== undefined, reason: "the kernel's default", iface: null,
+      otherwise: [{ value: acceptLocal ? 0 : 1, dropped: otherLocal === null ? null : sourceWhy(otherLocal, rpFilter, iif) }],
+    });
+  }
+  if (failure === null) return world;
+  const decision: RouteDecision = { type: "martian", which: "source", check: "source", why: sourceWhy(failure, rpFilter, iif), rule: null, table: null, route: null, checked: [] };
+  world.route = decision;
+  world.oif = null;
+  note(world, { type: "route", decision, reroute: false });
+  world.verdict = "dropped";
+  return world;
+}
+
+function sourceWhy(f: SourceFailure, rpFilter: RpFilter, iif: string): string {
+  const mode = `rp_filter ${rpFilter} (${rpFilter === 1 ? "strict" : "loose"}) on ${iif}`;
+  const via = (back: RouteDecision) => (back.table === null ? "" : ` (table ${back.table})`);
+  switch (f.kind) {
+    case "local-source":
+      return "one of this node's own addresses arriving from outside, with accept_local 0";
+    case "not-unicast":
+      return `a source address this node routes as ${f.back.route?.type ?? "local"}${via(f.back)}: nothing can answer it`;
+    case "no-route-back":
+      return `${mode}: no route back to the source (${f.back.type})`;
+    case "strict":
+      return `${mode}: the way back to the source leaves by ${f.dev}${via(f.back)}, not ${iif}`;
+    case "no-address":
+      return `${mode}, which has no IPv4 address: the way back to the source leaves by ${f.dev}${via(f.back)}`;
+  }
+}
+
+/**
+ * An arriving packet the kernel decides on from its addresses alone (arrival.ts): dropped as a
+ * martian, or IPv4's limited broadcast delivered locally; null when it is routed as usual. One IPv4
+ * sysctl no dump shows takes part, given with `--assume route_localnet=…` or assumed and recorded
+ * where it decides: route_localnet (1 where kube-proxy runs, which sets it for localhost NodePorts,
+ * else 0) for loopback addresses. The source's own check comes after the route (checkSource).
+ */
+function arrivalCheck(facts: NodeFacts, world: World, packet: PacketInput): World | null {
   if (world.iif === "lo") return null;
-  const sysctl = (name: "route_localnet" | "accept_local", fallback: boolean, reason: string): boolean => {
-    const given = assume[name];
-    world.assumptions.push({ type: "sysctl", name, value: given ?? fallback, given: given !== undefined, reason });
-    return given ?? fallback;
-  };
   let check: ArrivalCheck;
   if (world.dst.family === 6) check = receiveCheck6(world.src, world.dst);
   else {
     let routeLocalnet = false;
     if (isLoopback4(world.src) || isLoopback4(world.dst)) {
       const kubeProxy = runsKubeProxy(facts.node);
-      routeLocalnet = sysctl("route_localnet", kubeProxy, kubeProxy ? "kube-proxy sets it to 1 for localhost NodePorts" : "the kernel's default");
+      const given = packet.assume.route_localnet;
+      routeLocalnet = given ?? kubeProxy;
+      world.assumptions.push({
+        type: "sysctl", name: "route_localnet", value: routeLocalnet ? 1 : 0, given: given !== undefined,
+        reason: kubeProxy ? "kube-proxy sets it to 1 for localhost NodePorts" : "the kernel's default", iface: null,
+      });
     }
     check = inputCheck4(world.src, world.dst, routeLocalnet);
-    // fib_validate_source, for what passed: a source address of the node's own.
-    if ((check === null || check.type === "broadcast") && world.src.value !== 0n && localSource(facts, world)
-      && !sysctl("accept_local", false, "the kernel's default")) {
-      check = martian("source", "one of this node's own addresses arriving from outside, with accept_local 0");
-    }
   }
   if (check === null) return null;
   const decision: RouteDecision = check.type === "martian"
-    ? { type: "martian", which: check.which, why: check.why, rule: null, table: null, route: null, checked: [] }
+    ? { type: "martian", which: check.which, check: "addresses", why: check.why, rule: null, table: null, route: null, checked: [] }
     : { type: "local", rule: null, table: "local", route: null, checked: [] };
   world.route = decision;
   note(world, { type: "route", decision, reroute: false });
   if (decision.type === "martian") world.verdict = "dropped";
   else world.oif = null;
   return world;
-}
-
-/**
- * Whether fib_validate_source (rp_filter off) finds an arriving IPv4 packet's source to be the
- * node's own: with only the kernel's default ip rules, when it is an interface's address; with others,
- * when the reverse lookup (source as destination, from loopback, mark 0) gives a local, broadcast,
- * multicast or anycast route.
- */
-function localSource(facts: NodeFacts, world: World): boolean {
-  if (facts.rules(4).every(isKernelDefaultRule)) {
-    return facts.interfacesInOrder().some((i) => i.addresses.some((a) => a.address.family === 4 && a.address.value === world.src.value));
-  }
-  const reverse = routeFlow(facts, {
-    src: world.dst, dst: world.src, iif: "lo", oif: null, mark: 0, proto: world.proto,
-    sport: world.dport, dport: world.sport, tos: 0, uid: 0,
-  }, false);
-  return reverse[0]?.decision.type === "local";
 }
 
 function append(to: World[], worlds: readonly World[]): void {

@@ -23,6 +23,8 @@ export interface PacketInput {
   ctmark: number;
   /** Answers the user gave for what a dump cannot tell, by `what` text or module name. */
   assume: Record<string, boolean>;
+  /** rp_filter of the arrival interface (the larger of `all`'s and its own), when given. */
+  rpFilter?: 0 | 1 | 2;
 }
 
 export type PathKind = "forward" | "output";
@@ -37,10 +39,20 @@ export type Assumption =
   | { type: "not-new"; ctstate: CtState }
   /**
    * A sysctl no dump shows, where it decided: route_localnet (may a loopback address arrive from
-   * outside?), accept_local (may a packet arrive with one of this node's addresses as source?).
-   * `reason`: why podpath took `value` when it was not given.
+   * outside?), accept_local (may a packet arrive with one of this node's addresses as source?),
+   * rp_filter (must the way back to the source exist, or leave by the arrival interface?).
+   * `reason`: why podpath took `value` when it was not given; `iface`: the interface it was read for;
+   * `otherwise`: the other values that change the verdict, and why each drops (null: it accepts).
    */
-  | { type: "sysctl"; name: "route_localnet" | "accept_local"; value: boolean; given: boolean; reason: string };
+  | {
+      type: "sysctl";
+      name: "route_localnet" | "accept_local" | "rp_filter";
+      value: number;
+      given: boolean;
+      reason: string;
+      iface: string | null;
+      otherwise?: { value: number; dropped: string | null }[];
+    };
 
 /** How a rule fared: the first failing match's index when it did not match. */
 export type RuleOutcome =
@@ -91,8 +103,12 @@ export type RouteDecision =
     }
   | { type: "local"; rule: IpRule | null; table: string; route: Route | null; checked: RuleCheck[] }
   | { type: "blackhole" | "unreachable" | "prohibit"; rule: IpRule | null; table: string | null; route: Route | null; checked: RuleCheck[] }
-  /** Refused on arrival before any ip rule is consulted (the kernel's martian checks: arrival.ts). */
-  | { type: "martian"; which: "source" | "destination"; why: string; rule: null; table: null; route: null; checked: RuleCheck[] };
+  /**
+   * Refused on arrival: from its addresses alone, before any ip rule is consulted (`check`
+   * "addresses": arrival.ts), or by the check of its source once its route is found ("source":
+   * source-check.ts).
+   */
+  | { type: "martian"; which: "source" | "destination"; check: "addresses" | "source"; why: string; rule: null; table: null; route: null; checked: RuleCheck[] };
 
 export type Verdict = "forwarded" | "sent" | "delivered-locally" | "dropped" | "rejected" | "unroutable";
 

@@ -94,12 +94,20 @@ export function describeAssumption(a: Assumption): string {
       return `no ${a.table} table in the dump: treated as empty with ACCEPT policies`;
     case "not-new":
       return `connection state ${a.ctstate}: nat rules are not consulted, and the translation an existing connection already has is not in the dump`;
-    case "sysctl":
-      return a.given
-        ? `given: ${a.name} is ${a.value ? 1 : 0}`
-        : `${a.name} is ${a.value ? 1 : 0} (no dump shows it: ${a.reason}; --assume ${a.name}=${a.value ? "false" : "true"} for the other answer)`;
+    case "sysctl": {
+      const mode = (v: number) => (a.name === "rp_filter" ? `${v} (${RP_FILTER_MODES[v] ?? "?"})` : `${v}`);
+      const head = `${a.name} is ${mode(a.value)}${a.iface === null ? "" : ` on ${a.iface}`}`;
+      if (a.otherwise === undefined) {
+        return a.given ? `given: ${head}` : `${head} (no dump shows it: ${a.reason}; --assume ${a.name}=${a.value ? "false" : "true"} for the other answer)`;
+      }
+      const flag = (v: number) => `--assume ${a.name}=${a.name === "rp_filter" ? v : v ? "true" : "false"}`;
+      const others = a.otherwise.map((o) => `with ${mode(o.value)} it is ${o.dropped === null ? "accepted" : `dropped: ${o.dropped}`} (${flag(o.value)})`).join("; ");
+      return a.given ? `given: ${head}; ${others}` : `${head} (no dump shows it: ${a.reason}); ${others}`;
+    }
   }
 }
+
+const RP_FILTER_MODES = ["off", "strict", "loose"];
 
 export function round(p: number): number {
   return Math.round(p * 1e6) / 1e6;

@@ -83,7 +83,7 @@ function stepJson(s: TraceStep): StepJson {
       return {
         type: "route", reroute: s.reroute, decision: d.type, ipRule: d.rule ? ipRuleText(d.rule) : null, table: d.table,
         route: d.route ? routeText(d.route) : null, interface: d.type === "unicast" ? d.dev : null,
-        gateway: d.type === "unicast" ? addr(d.gateway) : null,
+        gateway: d.type === "unicast" ? addr(d.gateway) : null, why: d.type === "martian" ? d.why : null,
       };
     }
     case "limit":

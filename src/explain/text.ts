@@ -31,6 +31,7 @@ function stepLine(s: StepJson): string | null {
     case "policy":
       return `    policy ${s.policy} (${s.table} ${s.chain})`;
     case "route":
+      if (s.why !== null) return `  route: martian → dropped: ${s.why}`;
       return `  ${s.reroute ? "re-route" : "route"}: ${s.ipRule ?? "(no rule)"} → ${s.decision}${s.route ? `: ${s.route}` : ""}${s.table ? ` [table ${s.table}]` : ""}`;
     case "limit":
       return `  (evaluation stopped: too many ${s.what})`;

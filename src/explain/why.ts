@@ -114,7 +114,8 @@ function egressWords(o: Outcome, result: TraceResult, facts: NodeFacts): string[
       ? `Delivered to the node itself: ${formatAddress(o.final.dst)} is the limited broadcast address (no route lookup).`
       : `Delivered to the node itself: ${formatAddress(o.final.dst)} is local (table ${r.table}).`);
   } else if (r.type === "martian") {
-    const where = o.final.dst.family === 6 ? "on receipt, before netfilter sees it" : "in its input route check, before any ip rule is consulted";
+    const where = o.final.dst.family === 6 ? "on receipt, before netfilter sees it"
+      : r.check === "source" ? "in its input route check, after the route is found (fib_validate_source)" : "in its input route check, before any ip rule is consulted";
     out.push(`Refused on arrival as a martian ${r.which}: ${r.why}. The kernel drops it ${where}.`);
   } else {
     out.push(`Routing: ${r.type}${r.rule ? ` by ip rule ${ipRuleText(r.rule)}` : " (no rule or route matched)"}.`);

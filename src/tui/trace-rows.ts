@@ -82,6 +82,10 @@ export function traceRows(o: OutcomeJson | undefined, outcome: Outcome | undefin
         rows.push({ type: "note", depth: 0, text: `policy ${s(step.policy)} (${s(step.table)} ${s(step.chain)})` });
         break;
       case "route": {
+        if (step.why !== null) {
+          rows.push({ type: "route", text: `route: martian → dropped: ${s(step.why)}`, deciding: true, target: { type: "ip-rules" } });
+          break;
+        }
         const table = step.table === null ? null : s(step.table);
         rows.push({ type: "route", text: `${step.reroute ? "re-route" : "route"}: ip rule ${s(step.ipRule ?? "(none)")}`, deciding: true, target: { type: "ip-rules" } });
         rows.push({

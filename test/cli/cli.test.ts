@@ -114,7 +114,41 @@ describe("podpath trace", () => {
     expect(noIif.stderr).toMatch(/--iif is needed: .* \(interfaces: lo, ens5, ens6, eni6801f01d8a7, eni83e4ca63e3c\)/);
     const iface = await runCli(["trace", SAMPLE, "--src", "10.9.9.9", "--dst", "203.0.113.9", "--iif", "eth9"]);
     expect(iface.stderr).toMatch(/--iif eth9: no such interface/);
-    for (const r of [bad, port, noIif, iface]) expect(r.stderr).not.toMatch(/\bat .*\.js:\d+/);
+    const rp = await runCli(["trace", SAMPLE, "--src", "192.168.1.150", "--dst", "203.0.113.9", "--assume", "rp_filter=strict"]);
+    expect([rp.code, rp.stderr]).toEqual([2, "podpath: --assume rp_filter=strict: expected rp_filter=0 (off), 1 (strict) or 2 (loose)\n"]);
+    for (const r of [bad, port, noIif, iface, rp]) expect(r.stderr).not.toMatch(/\bat .*\.js:\d+/);
+  });
+
+  it("--assume rp_filter decides the reverse-path check: NodePort-style traffic on ens5 to a pod of ens6", async () => {
+    const args = ["trace", SAMPLE, "--src", "203.0.113.9", "--dst", "192.168.1.150", "--iif", "ens5", "--dport", "443"];
+    const loose = await runCli(args);
+    expect(loose.stdout.split("\n")[2]).toBe("forwarded · no SNAT · out eni83e4ca63e3c, table main");
+    expect(loose.stdout).toMatch(/assumes: rp_filter is 2 \(loose\) on ens5 .* with 1 \(strict\) it is dropped: .* leaves by ens6 \(table 2\), not ens5 \(--assume rp_filter=1\)/);
+    const strict = await runCli([...args, "--assume", "rp_filter=1"]);
+    expect(strict.stdout.split("\n")[2]).toBe("dropped · no SNAT");
+    expect(strict.stdout).toMatch(/route: martian → dropped: rp_filter 1 \(strict\) on ens5: the way back to the source leaves by ens6 \(table 2\), not ens5/);
+  });
+
+  it("--packets: one result line per packet, in input order, each with its id; a bad line costs only itself", async () => {
+    const lines = [
+      { id: "egress", src: "192.168.1.150", dst: "203.0.113.9", dport: 443 },
+      { id: "bad", src: "192.168.1.999", dst: "203.0.113.9" },
+      { src: "203.0.113.9", dst: "192.168.1.150", iif: "ens5", dport: 443 },
+    ].map((l) => JSON.stringify(l)).join("\n");
+    const run = async (...extra: string[]) => {
+      const r = await runCli(["trace", SAMPLE, "--packets", "-", "--json", ...extra], `${lines}\n`);
+      expect(r.code).toBe(0);
+      return r.stdout.trimEnd().split("\n").map((l) => JSON.parse(l) as { id: unknown; verdict?: string; snat?: boolean; error?: string });
+    };
+    const loose = await run();
+    expect(loose.map((o) => [o.id, o.verdict ?? o.error])).toEqual([
+      ["egress", "forwarded"], ["bad", "--src 192.168.1.999: expected an IPv4 or IPv6 address"], [3, "forwarded"],
+    ]);
+    expect(loose[0]?.snat).toBe(true);
+    // The command line's --assume holds for every packet.
+    expect((await run("--assume", "rp_filter=1")).map((o) => o.verdict ?? "error")).toEqual(["forwarded", "error", "dropped"]);
+    const bad = await runCli(["trace", SAMPLE, "--packets", "-", "--json", "--assume", "rp_filter=9"], `${lines}\n`);
+    expect([bad.code, bad.stdout, bad.stderr]).toEqual([2, "", "podpath: --assume rp_filter=9: expected rp_filter=0 (off), 1 (strict) or 2 (loose)\n"]);
   });
 
   it("with no command, traces the sample packet on the sample node", async () => {

@@ -4,6 +4,8 @@
  * namespaces and checks that the kernel gives that same answer for the same packets.
  */
 
+import type { RpFilter } from "../../src/eval/source-check.js";
+
 /** A small node: pod veth eni1, primary ENI eth0 (main), secondary eth1 (table 2). */
 export const ROUTING = `
 $ ip addr
@@ -146,6 +148,21 @@ const POD_RULES = "0:\tfrom all lookup local\n1536:\tfrom 10.0.1.50 lookup 2\n32
 const CONNMARK_RULES = "0:\tfrom all lookup local\n1024:\tfrom all fwmark 0x80/0x80 lookup main\n1536:\tfrom 10.0.1.50 lookup 2\n32766:\tfrom all lookup main";
 
 /** The nodes, by the behaviour they pin. */
+/**
+ * rp_filter's node, laid out as the VPC CNI does with external SNAT off: pod 10.0.1.50 on the primary
+ * ENI (eni1), pod 10.0.1.60 on the secondary ENI (eni2), whose ip rule sends only VPC-bound traffic
+ * (10.0.0.0/16) to table 2; 198.51.100.0/24 is unreachable from the node.
+ */
+const RP_NODE = `$ ip rule
+0:\tfrom all lookup local
+512:\tfrom all to 10.0.1.50 lookup main
+512:\tfrom all to 10.0.1.60 lookup main
+1536:\tfrom 10.0.1.60 to 10.0.0.0/16 lookup 2
+32766:\tfrom all lookup main
+32767:\tfrom all lookup default
+${ROUTING.replace("10.0.1.50 dev eni1 scope link", "10.0.1.50 dev eni1 scope link\n10.0.1.60 dev eni2 scope link\nunreachable 198.51.100.0/24")
+    .replace("link-netnsid 0\n", "link-netnsid 0\n5: eni2@if3: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 9001 qdisc noqueue state UP group default\n    link/ether 02:00:00:00:00:04 brd ff:ff:ff:ff:ff:ff link-netnsid 1\n")}`;
+
 export const NODES = {
   fallOff: dump(NAT(":A - [0:0]\n-A POSTROUTING -j A\n-A POSTROUTING -j SNAT --to-source 10.0.1.10\n-A A -d 192.0.2.0/24 -j RETURN"), DEFAULT_RULES),
   goto: dump(NAT(":A - [0:0]\n:B - [0:0]\n-A POSTROUTING -j A\n-A POSTROUTING -j SNAT --to-source 10.0.1.10\n-A A -g B\n-A A -j RETURN\n-A B -d 192.0.2.0/24 -j RETURN"), DEFAULT_RULES),
@@ -303,10 +320,34 @@ export const NODES = {
     "local 127.0.0.1 dev lo", "local 127.0.0.0/8 dev lo table local proto kernel scope host src 127.0.0.1\nlocal 127.0.0.1 dev lo")}`,
   // The same on IPv6, where ip6_rcv_core refuses them on receipt; a mangle rule shows PREROUTING never ran.
   martians6: dump6(MANGLE("-A PREROUTING -j MARK --set-mark 0x1"), DEFAULT_RULES6),
+  // The reverse-path check, as the kernel suite builds it with rp_filter 1, 2 and 0 on every interface.
+  rpStrict: RP_NODE,
+  rpLoose: RP_NODE,
+  rpOff: RP_NODE,
 } as const;
 
 /** A UDP datagram to port 53, arriving on `iif` (the pod's veth unless it says). */
 const udp53 = (src: string, dst: string, iif = "eni1") => ({ src, dst, iif, proto: 17 as const, dport: 53 });
+
+/**
+ * The rp_filter probes, the same on each of its nodes: an internet client to the secondary ENI's pod
+ * arriving on that ENI (an NLB keeping client IPs: the way back leaves by eth0) and from the VPC; to
+ * the primary ENI's pod on eth0 and on eth1; from the unreachable range; the pod's own packet, and one
+ * with the other pod's address (the veth has no address).
+ */
+const RP_PROBES = [
+  { src: "203.0.113.7", dst: "10.0.1.60", iif: "eth1" },
+  { src: "10.0.5.5", dst: "10.0.1.60", iif: "eth1" },
+  { src: "203.0.113.7", dst: "10.0.1.50", iif: "eth0" },
+  { src: "203.0.113.7", dst: "10.0.1.50", iif: "eth1" },
+  { src: "198.51.100.7", dst: "10.0.1.50", iif: "eth0" },
+  { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" },
+  { src: "10.0.1.60", dst: "203.0.113.9", iif: "eni1" },
+];
+function rpProbes() {
+  const at = (rpFilter: RpFilter | undefined) => RP_PROBES.map((p) => (rpFilter === undefined ? p : { ...p, rpFilter }));
+  return { rpStrict: at(1), rpLoose: at(undefined), rpOff: at(0) };
+}
 
 /**
  * Packets the kernel suite sends to each node: from the pod on eni1 unless `iif` is null (the node
@@ -314,7 +355,7 @@ const udp53 = (src: string, dst: string, iif = "eni1") => ({ src, dst, iif, prot
  * more for a statistic pick (`statistic`'s first endpoint is the sender itself: an unmasqueraded
  * hairpin, back out eni1), once where repeats would clash in conntrack (SNAT to a single port).
  */
-export const KERNEL_PACKETS: Partial<Record<keyof typeof NODES, { src: string; dst: string; iif: string | null; proto?: 6 | 17 | 1 | 58; dport?: number; repeat?: number }[]>> = {
+export const KERNEL_PACKETS: Partial<Record<keyof typeof NODES, { src: string; dst: string; iif: string | null; proto?: 6 | 17 | 1 | 58; dport?: number; repeat?: number; rpFilter?: RpFilter }[]>> = {
   fallOff: [{ src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" }, { src: "10.0.1.50", dst: "192.0.2.9", iif: "eni1" }],
   goto: [{ src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" }, { src: "10.0.1.50", dst: "192.0.2.9", iif: "eni1" }],
   dropPolicy: [
@@ -369,7 +410,8 @@ export const KERNEL_PACKETS: Partial<Record<keyof typeof NODES, { src: string; d
     { src: "fe80::7", dst: "fe80::99", iif: "eth0", dport: 8080 },
   ],
   reject6: [{ src: "2001:db8:1::50", dst: "2001:db8:ff00::9", iif: "eni1" }, { src: "2001:db8:1::50", dst: "2001:db8:eeee::9", iif: "eni1" }],
-  ruleSelectors: [
+  // With rp_filter 0, so that the reverse-path check (the rp nodes') does not hide what the selectors do.
+  ruleSelectors: ([
     udp53("10.0.1.50", "203.0.113.9"),
     { src: "10.0.1.10", dst: "192.0.2.200", iif: null, proto: 17, dport: 53 },
     { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1", dport: 8080 },
@@ -381,7 +423,7 @@ export const KERNEL_PACKETS: Partial<Record<keyof typeof NODES, { src: string; d
     { src: "10.0.1.50", dst: "192.0.2.9", iif: "eni1" },
     { src: "10.0.1.50", dst: "203.0.113.200", iif: "eni1" },
     { src: "10.0.1.50", dst: "203.0.113.40", iif: "eni1" },
-  ],
+  ] as const).map((p) => ({ ...p, rpFilter: 0 as const })),
   matchModules: [
     { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1", dport: 8005 },
     { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1", dport: 9000 },
@@ -428,6 +470,7 @@ export const KERNEL_PACKETS: Partial<Record<keyof typeof NODES, { src: string; d
     udp53("10.0.1.20", "203.0.113.9", "eth0"),
     udp53("203.0.113.7", "10.0.1.50", "eth0"),
   ],
+  ...rpProbes(),
   martians6: [
     udp53("2001:db8:1::50", "::1"),
     udp53("::1", "2001:db8:ff00::9"),

@@ -170,7 +170,9 @@ describe("martians: what the kernel refuses on arrival from the addresses alone"
     expect(toLo.outcomes[0]?.assumptions).toContain("route_localnet is 0 (no dump shows it: the kernel's default; --assume route_localnet=true for the other answer)");
     expect(run("127.0.0.5", "203.0.113.9").verdict).toBe("dropped");
     expect(run("10.0.1.50", "127.0.0.1", { assume: { route_localnet: true } }).verdict).toBe("delivered-locally");
-    expect(run("127.0.0.5", "203.0.113.9", { assume: { route_localnet: true } }).egress?.interface).toBe("eth0");
+    // Forwarded only without the reverse-path check: its way back does not go out of the pod's veth.
+    expect(run("127.0.0.5", "203.0.113.9", { assume: { route_localnet: true }, rpFilter: 0 }).egress?.interface).toBe("eth0");
+    expect(run("127.0.0.5", "203.0.113.9", { assume: { route_localnet: true } }).verdict).toBe("dropped");
     const kube = run("10.0.1.50", "127.0.0.1", {}, dump(NAT(":KUBE-SERVICES - [0:0]\n-A PREROUTING -j KUBE-SERVICES"), DEFAULT_RULES));
     expect(kube.verdict).toBe("delivered-locally");
     expect(kube.outcomes[0]?.assumptions).toContain("route_localnet is 1 (no dump shows it: kube-proxy sets it to 1 for localhost NodePorts; --assume route_localnet=false for the other answer)");
@@ -179,19 +181,31 @@ describe("martians: what the kernel refuses on arrival from the addresses alone"
   });
 
   it("with kube-proxy (route_localnet 1), loopback addresses arrive, and its KUBE-FIREWALL rule is what drops a pod's packet to 127.0.0.1", () => {
-    const kube = (src: string, dst: string) => run(src, dst, {}, NODES.martiansKube);
+    const kube = (src: string, dst: string, over: Omit<Partial<PacketInput>, "src" | "dst"> = {}) => run(src, dst, over, NODES.martiansKube);
     expect(kube("10.0.1.50", "127.0.0.1").explanation).toMatch(/^Dropped by rule 1 of filter KUBE-FIREWALL/);
-    expect(kube("127.0.0.5", "127.0.0.1").verdict).toBe("delivered-locally");
-    expect(kube("127.0.0.5", "203.0.113.9").egress?.interface).toBe("eth0");
+    expect(kube("127.0.0.5", "127.0.0.1", { rpFilter: 0 }).verdict).toBe("delivered-locally");
+    expect(kube("127.0.0.5", "203.0.113.9", { rpFilter: 0 }).egress?.interface).toBe("eth0");
+    // With rp_filter (loose, assumed), a loopback source from a pod's veth has no way back through it.
+    for (const dst of ["127.0.0.1", "203.0.113.9"]) {
+      const t = kube("127.0.0.5", dst);
+      expect(t.verdict).toBe("dropped");
+      expect(t.explanation).toMatch(/martian source: rp_filter 2 \(loose\) on eni1, which has no IPv4 address/);
+    }
   });
 
   it("a source of the node's own arriving from outside is a martian unless accept_local is 1", () => {
     for (const [src, dst, iif] of [["10.0.1.10", "203.0.113.9", "eth0"], ["10.0.1.20", "203.0.113.9", "eni1"], ["10.0.1.20", "10.0.1.10", "eni1"]] as const) {
-      const t = run(src, dst, { iif });
-      expect(t.verdict, `${src} → ${dst} on ${iif}`).toBe("dropped");
-      expect(t.outcomes[0]?.assumptions).toContain("accept_local is 0 (no dump shows it: the kernel's default; --assume accept_local=true for the other answer)");
+      for (const rpFilter of [0, 2] as const) {
+        const t = run(src, dst, { iif, rpFilter });
+        expect(t.verdict, `${src} → ${dst} on ${iif}, rp_filter ${rpFilter}`).toBe("dropped");
+        expect(t.explanation).toMatch(/martian source: one of this node's own addresses arriving from outside, with accept_local 0|no IPv4 address/);
+      }
     }
+    // accept_local 1 lets the source in when its way back is the arrival interface (or not checked).
+    const own = run("10.0.1.10", "203.0.113.9", { iif: "eth0" });
+    expect(own.outcomes[0]?.assumptions).toContain("accept_local is 0 (no dump shows it: the kernel's default); with 1 it is accepted (--assume accept_local=true)");
     expect(run("10.0.1.10", "203.0.113.9", { iif: "eth0", assume: { accept_local: true } }).egress?.interface).toBe("eth0");
+    expect(run("10.0.1.20", "203.0.113.9", { iif: "eni1", assume: { accept_local: true }, rpFilter: 0 }).egress?.interface).toBe("eth0");
     // With the CNI's ip rules the kernel looks the source up: 127.0.0.5 is local there (127.0.0.0/8).
     const rules = (src: string, dst: string, iif: string) => run(src, dst, { iif }, NODES.martiansKubeRules);
     expect(rules("127.0.0.5", "203.0.113.9", "eni1").verdict).toBe("dropped");
@@ -209,6 +223,47 @@ describe("martians: what the kernel refuses on arrival from the addresses alone"
     }
     const ok = run6("::ffff:10.0.1.50", "2001:db8:ff00::9");
     expect([ok.verdict, ok.final.src]).toEqual(["forwarded", "::ffff:10.0.1.50"]);
+  });
+});
+
+describe("the reverse-path check (rp_filter), after the route is found", () => {
+  // The probes of semantic-nodes.ts RP_PROBES, in order: where each leaves, or "dropped".
+  const probes: [string, string, string][] = [
+    ["203.0.113.7", "10.0.1.60", "eth1"], ["10.0.5.5", "10.0.1.60", "eth1"], ["203.0.113.7", "10.0.1.50", "eth0"],
+    ["203.0.113.7", "10.0.1.50", "eth1"], ["198.51.100.7", "10.0.1.50", "eth0"], ["10.0.1.50", "203.0.113.9", "eni1"],
+    ["10.0.1.60", "203.0.113.9", "eni1"],
+  ];
+  const answers = (rpFilter: 0 | 1 | 2 | undefined) => probes.map(([src, dst, iif]) => {
+    const t = trace(NODES.rpLoose, packet({ src, dst, iif, ...(rpFilter === undefined ? {} : { rpFilter }) }));
+    return t.verdict === "forwarded" ? t.egress?.interface : t.verdict;
+  });
+
+  it("strict (1): the way back must leave by the arrival interface", () => {
+    expect(answers(1)).toEqual(["dropped", "eni2", "eni1", "dropped", "dropped", "eth0", "dropped"]);
+  });
+
+  it("loose (2, assumed): a way back must exist, and leave by the arrival interface when that has no address", () => {
+    expect(answers(undefined)).toEqual(["eni2", "eni2", "eni1", "eni1", "dropped", "eth0", "dropped"]);
+    expect(answers(2)).toEqual(answers(undefined));
+  });
+
+  it("off (0): only the source's own checks", () => {
+    expect(answers(0)).toEqual(["eni2", "eni2", "eni1", "eni1", "eni1", "eth0", "eth0"]);
+  });
+
+  it("says what it assumed where another value would change the verdict, and why a drop happened", () => {
+    // An NLB keeping the client's IP, to the secondary ENI's pod: Amazon Linux 2's strict eth1 drops it.
+    const nlb = trace(NODES.rpLoose, packet({ src: "203.0.113.7", dst: "10.0.1.60", iif: "eth1" }));
+    expect(nlb.outcomes[0]?.assumptions.find((a) => a.startsWith("rp_filter"))).toBe(
+      "rp_filter is 2 (loose) on eth1 (no dump shows it: the VPC CNI sets 2 on the primary ENI, systemd-based images (Amazon Linux 2023) on every interface; Amazon Linux 2 leaves the others at 1); " +
+      "with 1 (strict) it is dropped: rp_filter 1 (strict) on eth1: the way back to the source leaves by eth0 (table main), not eth1 (--assume rp_filter=1)");
+    const strict = trace(NODES.rpLoose, packet({ src: "203.0.113.7", dst: "10.0.1.60", iif: "eth1", rpFilter: 1 }));
+    expect(strict.explanation).toMatch(/^Dropped as a martian source\.\nRefused on arrival as a martian source: rp_filter 1 \(strict\) on eth1: the way back to the source leaves by eth0 \(table main\), not eth1\. The kernel drops it in its input route check, after the route is found/);
+    const unreachable = trace(NODES.rpLoose, packet({ src: "198.51.100.7", dst: "10.0.1.50", iif: "eth0" }));
+    expect(unreachable.explanation).toMatch(/rp_filter 2 \(loose\) on eth0: no route back to the source \(unreachable\)/);
+    // Nothing to assume where every value gives the same answer.
+    const vpc = trace(NODES.rpLoose, packet({ src: "10.0.5.5", dst: "10.0.1.60", iif: "eth1" }));
+    expect(vpc.outcomes[0]?.assumptions.join("\n")).not.toMatch(/rp_filter/);
   });
 });
 
@@ -248,7 +303,8 @@ describe("policy routing", () => {
   });
 
   it("ip rule selectors and actions: ipproto, dport, iif, suppress_prefixlength, goto, nop, prohibit, blackhole", () => {
-    const run = (over: Parameters<typeof packet>[0]) => trace(NODES.ruleSelectors, packet(over));
+    // rp_filter 0: the reverse-path check (its own tests below) would drop some of these on the way in.
+    const run = (over: Parameters<typeof packet>[0]) => trace(NODES.ruleSelectors, packet({ rpFilter: 0, ...over }));
     const out = (over: Parameters<typeof packet>[0]) => run(over).egress?.interface;
     expect(out({ src: "10.0.1.50", dst: "203.0.113.9", proto: 17, dport: 53 })).toBe("eth1"); // ipproto udp
     expect(out({ src: "10.0.1.10", dst: "192.0.2.200", iif: null, proto: 17, dport: 53 })).toBe("eth1");

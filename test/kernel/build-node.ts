@@ -15,6 +15,7 @@ import { ruleSpec, type Chain, type Ruleset, type TableName } from "../../src/mo
 import { runsKubeProxy, type NodeModel } from "../../src/model/node.js";
 import { isKernelDefaultRule, type Interface, type IpRule, type Route } from "../../src/model/routing.js";
 import { printAppend } from "../../src/parse/print-iptables.js";
+import { RP_FILTER_DEFAULT, type RpFilter } from "../../src/eval/source-check.js";
 import type { Session } from "./netns.js";
 
 export interface Wire {
@@ -175,6 +176,8 @@ function hasIpv6(node: NodeModel): boolean {
 export interface BuildOptions {
   /** Addresses the node must reach without ARP: a permanent neighbour entry on every interface. */
   neighbours: Iterable<string>;
+  /** rp_filter on every interface (podpath's default when absent; give podpath the same with --assume). */
+  rpFilter?: RpFilter;
 }
 
 export function buildNode(session: Session, node: NodeModel, opts: BuildOptions): BuiltNode {
@@ -235,13 +238,15 @@ export function buildNode(session: Session, node: NodeModel, opts: BuildOptions)
     session.ip(nodeNs, ["link", "set", name, "up"]);
   }
 
-  // sysctls: forwarding on; no reverse-path filter (not in a dump). accept_local stays 0, the
-  // kernel's default, which podpath assumes: a packet arriving with a source of the node's own is a martian.
+  // sysctls no dump shows, as podpath assumes them: forwarding on; rp_filter loose on every
+  // interface (the larger of `all` and the interface's own counts); accept_local 0, the kernel's
+  // default (a packet arriving with a source of the node's own is a martian).
+  const rp = opts.rpFilter ?? RP_FILTER_DEFAULT.value;
   const sys = [
-    "net.ipv4.ip_forward=1", "net/ipv4/conf/all/rp_filter=0", "net/ipv4/conf/default/rp_filter=0",
+    "net.ipv4.ip_forward=1", "net/ipv4/conf/all/rp_filter=0", `net/ipv4/conf/default/rp_filter=${rp}`,
     "net/ipv4/conf/all/send_redirects=0", "net/ipv4/conf/default/send_redirects=0",
   ];
-  for (const name of wires.keys()) sys.push(`net/ipv4/conf/${name}/rp_filter=0`);
+  for (const name of wires.keys()) sys.push(`net/ipv4/conf/${name}/rp_filter=${rp}`);
   // ICMP errors unthrottled (this namespace's own limits), so that every REJECT answers its probe.
   sys.push("net.ipv4.icmp_ratelimit=0", "net.ipv4.icmp_msgs_per_sec=1000000");
   if (v6) sys.push("net.ipv6.conf.all.forwarding=1", "net.ipv6.icmp.ratelimit=0");

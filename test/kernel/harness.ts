@@ -69,7 +69,10 @@ export async function runNode(suite: string, label: string, node: NodeModel, inp
   let observer: Observer | null = null;
   let redumped: string | null = null;
   try {
-    const built = buildNode(session, node, { neighbours });
+    // One node, one rp_filter: the probes' (podpath's default when they give none).
+    const rpFilter = probes[0]?.rpFilter;
+    if (probes.some((p) => p.rpFilter !== rpFilter)) throw new Error(`${label}: probes ask for different rp_filter values`);
+    const built = buildNode(session, node, { neighbours, ...(rpFilter === undefined ? {} : { rpFilter }) });
     res.warnings.push(...built.warnings);
     redumped = redump(built);
     observer = new Observer(built);

@@ -33,6 +33,7 @@ export function traceArgs(inputs: readonly string[], p: Probe, json: boolean, wh
   const a = [...command, "--src", p.src, "--dst", p.dst, "--proto", icmp ? "icmp" : p.proto === 6 ? "tcp" : "udp",
     ...(icmp ? [] : ["--sport", String(p.sport), "--dport", String(p.dport)]), "--iif", p.iif ?? "none"];
   if (p.mark !== 0) a.push("--mark", `0x${p.mark.toString(16)}`);
+  if (p.rpFilter !== undefined) a.push("--assume", `rp_filter=${p.rpFilter}`);
   if (json) a.push("--json");
   return a;
 }

@@ -31,7 +31,9 @@ describe.skipIf(unsupported !== null)("behaviour nodes against the kernel", () =
       writeFileSync(join(dir, "node.txt"), NODES[name]);
       const node = parseInputs([{ node: name, files: [{ name: join(dir, "node.txt"), text: NODES[name] }] }]).nodes[0]!;
       const maker = new ProbeMaker(rng(1), name);
-      const probes = (KERNEL_PACKETS[name] ?? []).flatMap((p) => Array.from({ length: p.repeat ?? REPEAT }, () => maker.make(p.src, p.dst, p.proto ?? 6, p.dport ?? 443, p.iif)));
+      const probes = (KERNEL_PACKETS[name] ?? []).flatMap((p) => Array.from({ length: p.repeat ?? REPEAT }, () => ({
+        ...maker.make(p.src, p.dst, p.proto ?? 6, p.dport ?? 443, p.iif), ...(p.rpFilter === undefined ? {} : { rpFilter: p.rpFilter }),
+      })));
       // Peers answer no ARP: every next hop, DNAT target included (a hairpin's is the sender itself),
       // and every sender that an ICMP error or a RST goes back to, is a permanent neighbour.
       const senders = probes.filter((p) => p.iif !== null).map((p) => p.src);

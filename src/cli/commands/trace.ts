@@ -9,7 +9,7 @@ import { traceJson, traceSummaryJson, type TraceJson, type TraceSummaryJson } fr
 import { traceText, type TextOptions } from "../../explain/text.js";
 import { CliError, type Io } from "../io.js";
 import { loadBundle, reportDiagnostics, selectNodes } from "../node-select.js";
-import { packetFromFlags, type PacketFlags } from "../packet-options.js";
+import { packetFromFlags, parseAssume, type PacketFlags } from "../packet-options.js";
 
 interface TraceOptions extends PacketFlags {
   node?: string;
@@ -60,7 +60,7 @@ export function traceCommand(io: Io, setExit: (code: number) => void): Command {
     const nodes = selectNodes(bundle, opts.node);
     const facts = nodes.map(nodeFacts);
     if (opts.packets !== undefined) {
-      tracePacketList(io, facts, opts.packets, format, opts.full === true);
+      tracePacketList(io, facts, opts.packets, format, opts.full === true, opts.assume ?? []);
       setExit(0);
       return;
     }
@@ -94,8 +94,12 @@ function render(results: TraceJson[], format: Format, rules: TextOptions["rules"
 /** The fields of a `--packets` line that describe the packet (`id` names it). */
 const PACKET_KEYS = ["src", "dst", "proto", "sport", "dport", "iif", "mark"] as const;
 
-/** Batch mode: one packet per input line, one result line per packet, in input order, each with its id. */
-function tracePacketList(io: Io, facts: NodeFacts[], path: string, format: Format, full: boolean): void {
+/**
+ * Batch mode: one packet per input line, one result line per packet, in input order, each with its
+ * id. The command line's `--assume` answers hold for every packet.
+ */
+function tracePacketList(io: Io, facts: NodeFacts[], path: string, format: Format, full: boolean, assume: string[]): void {
+  parseAssume(assume); // a bad answer is the command line's error, not every line's
   // Verdict lines need no path: rules the dispatch index jumps over are not listed one by one.
   const lean = format === "json" && !full;
   const limits = lean ? { ...DEFAULT_LIMITS, listSkipped: false, recordSteps: false } : DEFAULT_LIMITS;
@@ -120,7 +124,7 @@ function tracePacketList(io: Io, facts: NodeFacts[], path: string, format: Forma
       if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new CliError("expected a JSON object");
       const p = raw as Record<string, unknown>;
       id = p.id ?? id;
-      const flags: PacketFlags = {};
+      const flags: PacketFlags = { assume };
       for (const k of PACKET_KEYS) if (p[k] !== undefined && p[k] !== null) flags[k] = String(p[k]);
       for (const f of facts) {
         const result = evaluate(f, packetFromFlags(flags, f), limits);

@@ -20,6 +20,8 @@ const NODES6 = Number(process.env.PODPATH_KERNEL_RANDOM_NODES6 ?? 4);
 const PER_NODE = Number(process.env.PODPATH_KERNEL_PER_NODE ?? 130);
 const unsupported = kernelUnsupportedReason() ?? (cliBuilt() ? null : "kernel tests skipped: podpath is not built (npm run build)");
 const seed = seedFromEnv();
+/** IPv4 nodes take rp_filter in turn: podpath's default (2, not given), strict (1) and off (0), given to podpath with --assume. */
+const RP_FILTERS = [undefined, 1, 0] as const;
 
 describe.skipIf(unsupported !== null)("random nodes against the kernel", () => {
   console.log(`random: PODPATH_SEED=${seed} (${NODES} IPv4 and ${NODES6} IPv6 nodes × ~${PER_NODE} packets)`);
@@ -34,11 +36,14 @@ describe.skipIf(unsupported !== null)("random nodes against the kernel", () => {
       const errors = bundle.diagnostics.filter((d) => d.severity === "error");
       expect(errors.map((d) => `${d.file}:${d.line}: ${d.message} | ${d.excerpt}`), `${gen.label}: podpath could not parse the generated dump`).toEqual([]);
       const node = bundle.nodes[0]!;
-      const { probes, neighbours } = probesFor(node, r, gen.label, PER_NODE, family);
-      const run = await runNode("random", gen.label, node, [dir], probes, neighbours);
+      const made = probesFor(node, r, gen.label, PER_NODE, family);
+      const rpFilter = family === 4 ? RP_FILTERS[i % RP_FILTERS.length] : undefined;
+      const probes = rpFilter === undefined ? made.probes : made.probes.map((p) => ({ ...p, rpFilter }));
+      const run = await runNode("random", gen.label, node, [dir], probes, made.neighbours);
       for (const w of run.warnings) console.log(`${gen.label}: harness: ${w}`);
       const text = run.disagreements.map((d) => report(d, [dir])).join("\n\n");
-      console.log(`${gen.label} (seed ${seed}, node ${i}): ${run.agreed}/${run.compared} packets agree${text ? `\n${text}` : ""}`);
+      const rp = rpFilter === undefined ? "" : `, rp_filter ${rpFilter}`;
+      console.log(`${gen.label} (seed ${seed}, node ${i}${rp}): ${run.agreed}/${run.compared} packets agree${text ? `\n${text}` : ""}`);
       if (run.disagreements.length > 0) {
         for (const [name, t] of Object.entries(gen.files)) console.log(`----- ${gen.label} ${name}\n${t}`);
       }

@@ -79,6 +79,8 @@ export interface TuiState {
   whatif: WhatIfState;
   hints: NodeHints | null;
   form: FormValues;
+  /** `--assume` answers from the command line, for every trace. */
+  assume: string[];
   field: Field;
   /** How many characters of the focused field stand after the cursor (0: at its end). */
   caret: number;
@@ -109,6 +111,8 @@ export type Action =
 export interface InitialOptions {
   fileInputs?: InputGroup[];
   form?: Partial<FormValues>;
+  /** The command line's `--assume` answers, for every trace. */
+  assume?: string[];
   node?: string;
   columns?: number;
   rows?: number;
@@ -130,6 +134,7 @@ export function initialState(opts: InitialOptions = {}): TuiState {
     whatif: { exclusions: null, externalSnat: null, draft: null, diff: [], before: null },
     hints: null,
     form: { ...EMPTY_FORM, ...Object.fromEntries(Object.entries(opts.form ?? {}).filter(([, v]) => v !== undefined)) },
+    assume: opts.assume ?? [],
     field: "src",
     caret: 0,
     completion: 0,
@@ -218,7 +223,7 @@ const TUI_LIMITS = { ...DEFAULT_LIMITS, listSkipped: false };
 export function retrace(state: TuiState): TuiState {
   const facts = state.facts;
   if (!facts) return { ...state, trace: null, formError: null };
-  const flags = flagsOf(state.form);
+  const flags = { ...flagsOf(state.form), assume: state.assume };
   if (flags.src === undefined && flags.dst === undefined) return { ...state, trace: null, formError: null };
   try {
     const packet = packetFromFlags(flags, facts);

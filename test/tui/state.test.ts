@@ -9,7 +9,9 @@ import { initialState, inputsOf, reducer, retrace } from "../../src/tui/state.js
 import { makeTheme } from "../../src/tui/theme.js";
 import { diagramLinesOf, explainLinesOf, ruleLinesOf, ruleSourcesOf, traceRowsOf } from "../../src/tui/view-model.js";
 import { sourceTitle } from "../../src/tui/rule-view.js";
-import { bracketedPaste, KEYS, press, samplePaste, sampleState } from "./helpers.js";
+import { readInputs } from "../../src/cli/inputs.js";
+import { processIo } from "../../src/cli/io.js";
+import { bracketedPaste, KEYS, press, SAMPLE, samplePaste, sampleState } from "./helpers.js";
 
 const SNAT_PACKET = { src: "192.168.1.150", dst: "203.0.113.9", dport: "443" };
 
@@ -27,6 +29,19 @@ describe("tui reducer", () => {
     expect(s.trace?.json).toEqual(expected);
     expect(s.trace?.json.snat).toBe(true);
     expect(s.trace?.json.egress?.interface).toBe("ens5");
+  });
+
+  it("applies the command line's --assume answers to every trace, and shows what they decided", () => {
+    const form = { src: "203.0.113.9", dst: "192.168.1.150", iif: "ens5", dport: "443" };
+    const loose = sampleState(form);
+    expect(loose.trace?.json.verdict).toBe("forwarded");
+    expect(loose.trace?.json.outcomes[0]?.assumptions.some((a) => a.startsWith("rp_filter is 2 (loose) on ens5"))).toBe(true);
+    const strict = initialState({ fileInputs: readInputs(processIo(), [SAMPLE]), form, assume: ["rp_filter=1"] });
+    expect(strict.trace?.json.verdict).toBe("dropped");
+    expect(explainLinesOf({ ...strict, columns: 200 }).join("\n")).toMatch(/rp_filter 1 \(strict\) on ens5: the way back to the source leaves by ens6/);
+    // Editing the packet keeps them.
+    const edited = press(strict, KEYS.tab);
+    expect(edited.trace?.json.verdict).toBe("dropped");
   });
 
   it("parses a bracketed paste as it arrives, summarises it, and moves on to the form", () => {

@@ -3,7 +3,7 @@ import { Command } from "commander";
 import type { FormValues } from "../../tui/form.js";
 import { readInputs } from "../inputs.js";
 import { CliError, type Io } from "../io.js";
-import type { PacketFlags } from "../packet-options.js";
+import { parseAssume, type PacketFlags } from "../packet-options.js";
 import { nodeFacts } from "../../eval/node-facts.js";
 import { traceText } from "../../explain/text.js";
 import { loadBundle, selectNodes } from "../node-select.js";
@@ -35,6 +35,8 @@ export function tuiCommand(io: Io, setExit: (code: number) => void): Command {
       return;
     }
     if (files.includes("-")) throw new CliError("tui reads its keys from standard input: give files, or paste the dumps into it");
+    const assume = opts.assume ?? [];
+    parseAssume(assume); // refused here, not as every trace's error
     const fileInputs = files.length > 0 ? readInputs(io, files, opts.maxBytes) : [];
     const form: Partial<FormValues> = {};
     for (const k of ["src", "dst", "proto", "sport", "dport", "iif", "mark"] as const) {
@@ -47,7 +49,7 @@ export function tuiCommand(io: Io, setExit: (code: number) => void): Command {
     process.env.CI = "false";
     // Loaded only here: ink and react are not needed by the other commands.
     const { startTui } = await import("../../tui/start.js");
-    await startTui({ fileInputs, form, node: opts.node });
+    await startTui({ fileInputs, form, assume, node: opts.node });
     setExit(0);
   });
 }

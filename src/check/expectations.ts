@@ -12,6 +12,8 @@ export interface ExpectedPacket {
   dport?: string;
   iif?: string;
   mark?: string;
+  /** `--assume` answers: the file's, then the expectation's own. */
+  assume?: string[];
 }
 
 /** Fields compared with the trace; absent ones are not checked. */
@@ -43,11 +45,23 @@ function isDoc(v: unknown): v is Doc {
 
 const text = (v: unknown): string | undefined => (v === undefined || v === null ? undefined : String(v));
 
+/** An `assume` list (`[rp_filter=1, set=false]`); its entries are checked as `--assume`'s are, when traced. */
+function assumeList(v: unknown, where: string, errors: string[]): string[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v) || v.some((a) => typeof a !== "string")) {
+    errors.push(`${where}: expected a list of NAME=VALUE answers, as --assume takes them`);
+    return [];
+  }
+  return v as string[];
+}
+
 export function validateExpectations(doc: unknown): ExpectationFile | { errors: string[] } {
   const errors: string[] = [];
   if (!isDoc(doc)) return { errors: ["expected a mapping with `node` and `expect`"] };
   if (typeof doc.node !== "string") errors.push("`node` must name the captured node (a directory or dump file)");
   if (!Array.isArray(doc.expect)) errors.push("`expect` must be a list of expectations");
+  for (const k of Object.keys(doc)) if (!["node", "expect", "assume"].includes(k)) errors.push(`unknown field \`${k}\` (expected node, expect, assume)`);
+  const shared = assumeList(doc.assume, "assume", errors);
   const expect: Expectation[] = [];
   (Array.isArray(doc.expect) ? doc.expect : []).forEach((e: unknown, i) => {
     const where = `expect[${i}]`;
@@ -57,7 +71,7 @@ export function validateExpectations(doc: unknown): ExpectationFile | { errors: 
     }
     const p = e.packet;
     if (p.src === undefined || p.dst === undefined) errors.push(`${where}.packet: src and dst are required`);
-    const known = new Set(["name", "packet", "verdict", "snat", "dnat", "final", "egress", "match"]);
+    const known = new Set(["name", "packet", "assume", "verdict", "snat", "dnat", "final", "egress", "match"]);
     for (const k of Object.keys(e)) if (!known.has(k)) errors.push(`${where}: unknown field \`${k}\` (expected ${[...known].join(", ")})`);
     if (e.snat !== undefined && typeof e.snat !== "boolean") errors.push(`${where}.snat: expected true or false`);
     if (e.dnat !== undefined && typeof e.dnat !== "boolean") errors.push(`${where}.dnat: expected true or false`);
@@ -69,6 +83,8 @@ export function validateExpectations(doc: unknown): ExpectationFile | { errors: 
       const v = text(p[k]);
       if (v !== undefined) packet[k] = v;
     }
+    const assume = [...shared, ...assumeList(e.assume, `${where}.assume`, errors)];
+    if (assume.length > 0) packet.assume = assume;
     const exp: Expectation = {
       name: typeof e.name === "string" ? e.name : `${packet.proto ?? "tcp"} ${packet.src} → ${packet.dst}${packet.dport ? `:${packet.dport}` : ""}`,
       packet,

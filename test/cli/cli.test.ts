@@ -195,5 +195,28 @@ describe("podpath check", () => {
     const r = await runCli(["check", file]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/src and dst are required; .*unknown field `snatt`/);
+    writeFileSync(file, "node: x\nassume: [rp_filter=strict]\nexpect:\n  - packet: { src: 1.2.3.4, dst: 5.6.7.8 }\n");
+    const rp = await runCli(["check", file]);
+    expect([rp.code, rp.stderr]).toEqual([2, `podpath: ${file}: tcp 1.2.3.4 → 5.6.7.8: assume rp_filter=strict: expected rp_filter=0 (off), 1 (strict) or 2 (loose)\n`]);
+  });
+
+  it("applies the file's assume answers to every packet, and an expectation's own after them", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "podpath-"));
+    const file = join(dir, "expect.yaml");
+    const nodeport = "{ src: 203.0.113.9, dst: 192.168.1.150, iif: ens5, dport: 443 }";
+    writeFileSync(file, [
+      `node: ${process.cwd()}/${SAMPLE}`,
+      "assume: [rp_filter=1]   # Amazon Linux 2: strict on the other ENIs",
+      "expect:",
+      `  - packet: ${nodeport}`,
+      "    verdict: dropped",
+      `  - packet: ${nodeport}`,
+      "    assume: [rp_filter=2]",
+      "    verdict: forwarded",
+      "    egress: { interface: eni83e4ca63e3c }",
+    ].join("\n"));
+    const r = await runCli(["check", file, "--json"]);
+    expect(JSON.parse(r.stdout).files[0].cases.map((c: { ok: boolean }) => c.ok)).toEqual([true, true]);
+    expect(r.code).toBe(0);
   });
 });

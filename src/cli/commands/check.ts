@@ -10,7 +10,7 @@ import { traceJson, type TraceJson } from "../../explain/json.js";
 import { sanitize } from "../../explain/sanitize.js";
 import { CliError, type Io } from "../io.js";
 import { loadBundle, selectNodes } from "../node-select.js";
-import { packetFromFlags } from "../packet-options.js";
+import { packetFromFlags, parseAssume } from "../packet-options.js";
 
 interface CaseReport extends CaseResult {
   trace: TraceJson | null;
@@ -46,6 +46,13 @@ function readExpectationFile(io: Io, path: string): { node: string; expect: Expe
   }
   const v = validateExpectations(doc);
   if ("errors" in v) throw new CliError(`${path}: ${v.errors.join("; ")}`);
+  for (const e of v.expect) {
+    try {
+      parseAssume(e.packet.assume ?? []);
+    } catch (err) {
+      throw err instanceof CliError ? new CliError(`${path}: ${e.name}: ${err.message.replace(/^--assume /, "assume ")}`) : err;
+    }
+  }
   // `node` is relative to the expectation file, or else to the working directory.
   const near = isAbsolute(v.node) ? v.node : join(dirname(path), v.node);
   return { node: io.fs.exists(near) ? near : v.node, expect: v.expect };

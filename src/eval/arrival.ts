@@ -6,7 +6,14 @@
  */
 import type { IpAddr } from "../model/address.js";
 
-export type ArrivalCheck = { type: "martian"; which: "source" | "destination"; why: string } | { type: "broadcast" } | null;
+export type ArrivalCheck =
+  | { type: "martian"; which: "source" | "destination"; why: string }
+  | { type: "broadcast" }
+  /** A multicast group the arrival interface has joined: delivered locally (ip_route_input_mc). */
+  | { type: "multicast" }
+  /** A multicast group it has not joined (as far as podpath knows): dropped, and never forwarded. */
+  | { type: "not-member" }
+  | null;
 
 export const martian = (which: "source" | "destination", why: string): ArrivalCheck => ({ type: "martian", which, why });
 
@@ -17,6 +24,16 @@ export const martian = (which: "source" | "destination", why: string): ArrivalCh
 export function inputCheck4(src: IpAddr, dst: IpAddr, routeLocalnet: boolean): ArrivalCheck {
   const s = Number(src.value);
   const d = Number(dst.value);
+  // A multicast destination is decided before everything else (ip_route_input_rcu): delivered when the
+  // interface has joined the group — every interface joins all-hosts 224.0.0.1, and a dump does not
+  // list other memberships (ip maddr) — else dropped; without multicast routing nothing is forwarded.
+  if (d >>> 28 === 0xe) {
+    if (d !== ALL_HOSTS) return { type: "not-member" };
+    if (s >>> 28 === 0xe || s === 0xffffffff) return martian("source", "a multicast or limited-broadcast source address");
+    if (s >>> 24 === 127 && !routeLocalnet) return martian("source", "a loopback source arriving from outside, with route_localnet 0");
+    // (0.0.0.0 may send to 224.0.0.0/24, the local groups.)
+    return { type: "multicast" };
+  }
   if (s >>> 28 === 0xe) return martian("source", "a multicast source address");
   if (s === 0xffffffff) return martian("source", "the limited broadcast address as source");
   if (d === 0xffffffff || (s === 0 && d === 0)) return { type: "broadcast" };
@@ -27,6 +44,9 @@ export function inputCheck4(src: IpAddr, dst: IpAddr, routeLocalnet: boolean): A
   if (s >>> 24 === 127) return routeLocalnet ? null : martian("source", "a loopback source arriving from outside, with route_localnet 0");
   return null;
 }
+
+/** All hosts on this network: the group every interface joins. */
+const ALL_HOSTS = 0xe0000001;
 
 /** Whether an IPv4 address is in 127.0.0.0/8. */
 export function isLoopback4(a: IpAddr): boolean {

@@ -1,4 +1,5 @@
 /** Traces one packet through a node: the kernel's path (kernel-order.ts), hook by hook, with routing between. */
+import { formatAddress } from "../model/address.js";
 import { rulesetOf, runsKubeProxy } from "../model/node.js";
 import { TABLES, type TableName } from "../model/netfilter.js";
 import { inputCheck4, isLoopback4, receiveCheck6, type ArrivalCheck } from "./arrival.js";
@@ -208,7 +209,8 @@ function sourceWhy(f: SourceFailure, rpFilter: RpFilter, iif: string): string {
 
 /**
  * An arriving packet the kernel decides on from its addresses alone (arrival.ts): dropped as a
- * martian, or IPv4's limited broadcast delivered locally; null when it is routed as usual. One IPv4
+ * martian or as a multicast group its interface has not joined, or delivered locally (IPv4's
+ * limited broadcast, the all-hosts group); null when it is routed as usual. One IPv4
  * sysctl no dump shows takes part, given with `--assume route_localnet=…` or assumed and recorded
  * where it decides: route_localnet (1 where kube-proxy runs, which sets it for localhost NodePorts,
  * else 0) for loopback addresses. The source's own check comes after the route (checkSource).
@@ -233,7 +235,10 @@ function arrivalCheck(facts: NodeFacts, world: World, packet: PacketInput): Worl
   if (check === null) return null;
   const decision: RouteDecision = check.type === "martian"
     ? { type: "martian", which: check.which, check: "addresses", why: check.why, rule: null, table: null, route: null, checked: [] }
-    : { type: "local", rule: null, table: "local", route: null, checked: [] };
+    : check.type === "not-member"
+      ? { type: "martian", which: "destination", check: "multicast", why: `${formatAddress(world.dst)} is a multicast group ${world.iif} has not joined`, rule: null, table: null, route: null, checked: [] }
+      : { type: "local", rule: null, table: "local", route: null, checked: [] };
+  if (check.type === "not-member") world.assumptions.push({ type: "multicast-member", group: world.dst, iface: world.iif ?? "", member: false });
   world.route = decision;
   note(world, { type: "route", decision, reroute: false });
   if (decision.type === "martian") world.verdict = "dropped";

@@ -37,6 +37,8 @@ export type Assumption =
   | { type: "default-rules"; family: Family }
   | { type: "missing-table"; table: TableName }
   | { type: "not-new"; ctstate: CtState }
+  /** An arriving packet's multicast group, taken as not joined by its interface (only all-hosts is known to be). */
+  | { type: "multicast-member"; group: IpAddr; iface: string; member: boolean }
   /**
    * A sysctl no dump shows, where it decided: route_localnet (may a loopback address arrive from
    * outside?), accept_local (may a packet arrive with one of this node's addresses as source?),
@@ -105,10 +107,10 @@ export type RouteDecision =
   | { type: "blackhole" | "unreachable" | "prohibit"; rule: IpRule | null; table: string | null; route: Route | null; checked: RuleCheck[] }
   /**
    * Refused on arrival: from its addresses alone, before any ip rule is consulted (`check`
-   * "addresses": arrival.ts), or by the check of its source once its route is found ("source":
-   * source-check.ts).
+   * "addresses": arrival.ts), as a multicast group the interface has not joined ("multicast"), or by
+   * the check of its source once its route is found ("source": source-check.ts).
    */
-  | { type: "martian"; which: "source" | "destination"; check: "addresses" | "source"; why: string; rule: null; table: null; route: null; checked: RuleCheck[] };
+  | { type: "martian"; which: "source" | "destination"; check: "addresses" | "multicast" | "source"; why: string; rule: null; table: null; route: null; checked: RuleCheck[] };
 
 export type Verdict = "forwarded" | "sent" | "delivered-locally" | "dropped" | "rejected" | "unroutable";
 

@@ -109,10 +109,13 @@ function egressWords(o: Outcome, result: TraceResult, facts: NodeFacts): string[
       }
     }
   } else if (r.type === "local") {
-    // Only the limited broadcast is delivered without a route (arrival.ts).
-    out.push(r.route === null
-      ? `Delivered to the node itself: ${formatAddress(o.final.dst)} is the limited broadcast address (no route lookup).`
-      : `Delivered to the node itself: ${formatAddress(o.final.dst)} is local (table ${r.table}).`);
+    // Only the limited broadcast and the all-hosts group are delivered without a route (arrival.ts).
+    const dst = formatAddress(o.final.dst);
+    out.push(r.route !== null ? `Delivered to the node itself: ${dst} is local (table ${r.table}).`
+      : dst === "255.255.255.255" ? `Delivered to the node itself: ${dst} is the limited broadcast address (no route lookup).`
+      : `Delivered to the node itself: ${dst} is the all-hosts multicast group, which every interface joins (no route lookup).`);
+  } else if (r.type === "martian" && r.check === "multicast") {
+    out.push(`Not delivered: ${r.why}. The kernel delivers an arriving multicast packet only to a group its interface has joined, and forwards none without multicast routing.`);
   } else if (r.type === "martian") {
     const where = o.final.dst.family === 6 ? "on receipt, before netfilter sees it"
       : r.check === "source" ? "in its input route check, after the route is found (fib_validate_source)" : "in its input route check, before any ip rule is consulted";
@@ -130,7 +133,7 @@ export function explainOutcome(o: Outcome, result: TraceResult, facts: NodeFacts
     const d = o.decidedBy;
     if (d && "policy" in d) lines.push(`${o.verdict === "dropped" ? "Dropped" : "Rejected"} by the DROP policy of ${d.table} ${d.chain}.`);
     else if (d) lines.push(`${o.verdict === "dropped" ? "Dropped" : "Rejected"} by ${rulePlace(d)}.`);
-    else if (o.route?.type === "martian") lines.push(`Dropped as a martian ${o.route.which}.`);
+    else if (o.route?.type === "martian") lines.push(o.route.check === "multicast" ? "Dropped: a multicast group not joined here." : `Dropped as a martian ${o.route.which}.`);
     else lines.push(`Dropped${o.route && o.route.type !== "unicast" && o.route.type !== "local" ? ` (${o.route.type} route)` : ""}.`);
   }
   if (o.dnat && o.dnatRule) {

@@ -324,6 +324,9 @@ export const NODES = {
   rpStrict: RP_NODE,
   rpLoose: RP_NODE,
   rpOff: RP_NODE,
+  // IPv4 multicast arriving: the all-hosts group is delivered (INPUT sees it), any other dropped
+  // (no interface joined it); FORWARD never sees either.
+  multicast4: dump(FILTER("-A FORWARD -j ACCEPT\n-A INPUT -s 203.0.113.66/32 -j DROP"), DEFAULT_RULES),
 } as const;
 
 /** A UDP datagram to port 53, arriving on `iif` (the pod's veth unless it says). */
@@ -471,6 +474,10 @@ export const KERNEL_PACKETS: Partial<Record<keyof typeof NODES, { src: string; d
     udp53("203.0.113.7", "10.0.1.50", "eth0"),
   ],
   ...rpProbes(),
+  multicast4: [
+    udp53("10.0.1.50", "239.1.2.3"), udp53("10.0.1.50", "224.0.0.1"), udp53("10.0.1.50", "224.0.0.251"),
+    udp53("203.0.113.7", "224.0.0.1", "eth0"), udp53("203.0.113.66", "224.0.0.1", "eth0"), udp53("203.0.113.7", "239.1.2.3", "eth1"),
+  ],
   martians6: [
     udp53("2001:db8:1::50", "::1"),
     udp53("::1", "2001:db8:ff00::9"),

@@ -226,6 +226,29 @@ describe("martians: what the kernel refuses on arrival from the addresses alone"
   });
 });
 
+describe("IPv4 multicast on arrival", () => {
+  const run = (src: string, dst: string, iif = "eni1") => trace(NODES.multicast4, packet({ src, dst, iif, proto: 17, dport: 53 }));
+
+  it("delivers the all-hosts group 224.0.0.1, which every interface joins, through INPUT", () => {
+    for (const [src, iif] of [["10.0.1.50", "eni1"], ["203.0.113.7", "eth0"]] as const) {
+      const t = run(src, "224.0.0.1", iif);
+      expect(t.verdict).toBe("delivered-locally");
+      expect(t.explanation).toMatch(/224\.0\.0\.1 is the all-hosts multicast group/);
+    }
+    expect(run("203.0.113.66", "224.0.0.1", "eth0").explanation).toMatch(/^Dropped by rule 1 of filter INPUT/);
+  });
+
+  it("drops any other group, says it assumed no membership, and never forwards", () => {
+    for (const [dst, iif] of [["239.1.2.3", "eni1"], ["224.0.0.251", "eni1"], ["239.1.2.3", "eth1"]] as const) {
+      const t = run(iif === "eth1" ? "203.0.113.7" : "10.0.1.50", dst, iif);
+      expect(t.verdict, `${dst} on ${iif}`).toBe("dropped");
+      expect(t.explanation).toMatch(/^Dropped: a multicast group not joined here\.\nNot delivered: .* is a multicast group .* has not joined/);
+      expect(t.outcomes[0]?.assumptions).toContain(`${iif} has not joined multicast group ${dst} (no dump shows memberships; ip maddr show dev ${iif} lists them)`);
+      expect(t.outcomes[0]?.steps.some((s) => s.type === "hook" && s.hook === "FORWARD")).toBe(false);
+    }
+  });
+});
+
 describe("the reverse-path check (rp_filter), after the route is found", () => {
   // The probes of semantic-nodes.ts RP_PROBES, in order: where each leaves, or "dropped".
   const probes: [string, string, string][] = [

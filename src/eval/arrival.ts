@@ -70,3 +70,19 @@ export function receiveCheck6(src: IpAddr, dst: IpAddr): ArrivalCheck {
   if (isMulticast6(src.value)) return martian("source", "a multicast source address");
   return null;
 }
+
+const ALL_NODES6 = 0xff02n << 112n | 1n;
+const ALL_ROUTERS6 = 0xff02n << 112n | 2n;
+const SITE_ROUTERS6 = 0xff05n << 112n | 2n;
+const SOLICITED6 = 0xff02n << 112n | 0x1ff000000n;
+
+/**
+ * Whether an interface with IPv6 addresses `own` has joined multicast group `group` as the kernel
+ * joins them by itself: all-nodes, all-routers (forwarding is on) and each address's solicited-node
+ * group. A dump does not list the others (ip maddr).
+ */
+export function joinedGroup6(group: IpAddr, own: readonly IpAddr[]): boolean {
+  const g = group.value;
+  if (g === ALL_NODES6 || g === ALL_ROUTERS6 || g === SITE_ROUTERS6) return true;
+  return own.some((a) => (SOLICITED6 | (a.value & 0xffffffn)) === g);
+}

@@ -2,7 +2,7 @@
 import { formatAddress } from "../model/address.js";
 import { rulesetOf, runsKubeProxy } from "../model/node.js";
 import { TABLES, type TableName } from "../model/netfilter.js";
-import { inputCheck4, isLoopback4, receiveCheck6, type ArrivalCheck } from "./arrival.js";
+import { inputCheck4, isLoopback4, joinedGroup6, receiveCheck6, type ArrivalCheck } from "./arrival.js";
 import { HOOK_TABLES, NAT_MANIP, PATHS, type Stage } from "./kernel-order.js";
 import { DEFAULT_LIMITS, traverseTable, type Limits, type TraverseContext } from "./netfilter.js";
 import type { NodeFacts } from "./node-facts.js";
@@ -115,6 +115,7 @@ function runHook(ctx: TraverseContext, hook: Hook, world: World, onTruncate: () 
 function runRoute(facts: NodeFacts, world: World, reroute: boolean, path: PathKind, packet: PacketInput): World[] {
   // ip_route_input_slow validates an arriving IPv4 packet's source once its route is found.
   const arriving4 = !reroute && path !== "output" && world.dst.family === 4 && world.iif !== "lo";
+  const arriving6 = !reroute && path !== "output" && world.dst.family === 6 && world.iif !== "lo";
   if (reroute) {
     // ip_route_me_harder: only when OUTPUT changed the mark or the destination.
     const before = world.route;
@@ -148,6 +149,8 @@ function runRoute(facts: NodeFacts, world: World, reroute: boolean, path: PathKi
     else {
       w.verdict = decision.type === "blackhole" ? "dropped" : "unroutable";
     }
+    // ip6_mc_input: a multicast route delivers only a group the arrival interface has joined.
+    if (arriving6 && decision.type === "local" && decision.route?.type === "multicast" && !joined6(facts, w)) return notMember(w);
     // A failed lookup is an error route: the kernel checks no source for it.
     if (!arriving4 || (decision.type !== "unicast" && decision.type !== "local")) return w;
     const broadcast = decision.type === "local" && decision.route?.type === "broadcast";
@@ -233,17 +236,34 @@ function arrivalCheck(facts: NodeFacts, world: World, packet: PacketInput): Worl
     check = inputCheck4(world.src, world.dst, routeLocalnet);
   }
   if (check === null) return null;
+  if (check.type === "not-member") return notMember(world);
   const decision: RouteDecision = check.type === "martian"
     ? { type: "martian", which: check.which, check: "addresses", why: check.why, rule: null, table: null, route: null, checked: [] }
-    : check.type === "not-member"
-      ? { type: "martian", which: "destination", check: "multicast", why: `${formatAddress(world.dst)} is a multicast group ${world.iif} has not joined`, rule: null, table: null, route: null, checked: [] }
-      : { type: "local", rule: null, table: "local", route: null, checked: [] };
-  if (check.type === "not-member") world.assumptions.push({ type: "multicast-member", group: world.dst, iface: world.iif ?? "", member: false });
+    : { type: "local", rule: null, table: "local", route: null, checked: [] };
   world.route = decision;
   note(world, { type: "route", decision, reroute: false });
   if (decision.type === "martian") world.verdict = "dropped";
   else world.oif = null;
   return world;
+}
+
+/** Dropped: a multicast group the arrival interface is taken not to have joined (a dump does not list them). */
+function notMember(world: World): World {
+  const decision: RouteDecision = {
+    type: "martian", which: "destination", check: "multicast", why: `${formatAddress(world.dst)} is a multicast group ${world.iif} has not joined`,
+    rule: null, table: null, route: null, checked: [],
+  };
+  world.assumptions.push({ type: "multicast-member", group: world.dst, iface: world.iif ?? "", member: false });
+  world.route = decision;
+  world.oif = null;
+  note(world, { type: "route", decision, reroute: false });
+  world.verdict = "dropped";
+  return world;
+}
+
+function joined6(facts: NodeFacts, world: World): boolean {
+  const own = facts.interfacesInOrder().find((i) => i.name === world.iif)?.addresses.map((a) => a.address).filter((a) => a.family === 6) ?? [];
+  return joinedGroup6(world.dst, own);
 }
 
 function append(to: World[], worlds: readonly World[]): void {

@@ -327,6 +327,9 @@ export const NODES = {
   // IPv4 multicast arriving: the all-hosts group is delivered (INPUT sees it), any other dropped
   // (no interface joined it); FORWARD never sees either.
   multicast4: dump(FILTER("-A FORWARD -j ACCEPT\n-A INPUT -s 203.0.113.66/32 -j DROP"), DEFAULT_RULES),
+  // The same on IPv6: the table local's multicast routes deliver only the groups the kernel joins by
+  // itself (all-nodes, all-routers as forwarding is on, each address's solicited-node group).
+  multicast6: dump6("", DEFAULT_RULES6),
 } as const;
 
 /** A UDP datagram to port 53, arriving on `iif` (the pod's veth unless it says). */
@@ -474,6 +477,11 @@ export const KERNEL_PACKETS: Partial<Record<keyof typeof NODES, { src: string; d
     udp53("203.0.113.7", "10.0.1.50", "eth0"),
   ],
   ...rpProbes(),
+  multicast6: [
+    udp53("2001:db8:1::50", "ff02::1"), udp53("2001:db8:1::50", "ff02::2"), udp53("2001:db8:1::50", "ff05::1:3"),
+    udp53("2001:db8:1::50", "ff02::1:ff00:30"), udp53("2001:db8:1::50", "ff0e::1234"),
+    udp53("2001:db8:ff00::7", "ff02::1:ff00:10", "eth0"), udp53("2001:db8:ff00::7", "ff02::1:ff00:20", "eth0"),
+  ],
   multicast4: [
     udp53("10.0.1.50", "239.1.2.3"), udp53("10.0.1.50", "224.0.0.1"), udp53("10.0.1.50", "224.0.0.251"),
     udp53("203.0.113.7", "224.0.0.1", "eth0"), udp53("203.0.113.66", "224.0.0.1", "eth0"), udp53("203.0.113.7", "239.1.2.3", "eth1"),

@@ -249,6 +249,22 @@ describe("IPv4 multicast on arrival", () => {
   });
 });
 
+describe("IPv6 multicast on arrival", () => {
+  it("delivers the groups the kernel joins by itself, and drops the others", () => {
+    const run = (dst: string, src = "2001:db8:1::50", iif = "eni1") => trace(NODES.multicast6, packet({ src, dst, iif, proto: 17, dport: 53 }));
+    // all-nodes, all-routers (forwarding is on), eni1's solicited-node group (fe80::30), eth0's (::10)
+    for (const [dst, src, iif] of [["ff02::1"], ["ff02::2"], ["ff02::1:ff00:30"], ["ff02::1:ff00:10", "2001:db8:ff00::7", "eth0"]]) {
+      expect(run(dst as string, src, iif).verdict, dst).toBe("delivered-locally");
+    }
+    // DHCP servers, a global group, and eth1's solicited-node group arriving on eth0
+    for (const [dst, src, iif] of [["ff05::1:3"], ["ff0e::1234"], ["ff02::1:ff00:20", "2001:db8:ff00::7", "eth0"]]) {
+      const t = run(dst as string, src, iif);
+      expect(t.verdict, dst).toBe("dropped");
+      expect(t.outcomes[0]?.assumptions).toContain(`${iif ?? "eni1"} has not joined multicast group ${dst} (no dump shows memberships; ip maddr show dev ${iif ?? "eni1"} lists them)`);
+    }
+  });
+});
+
 describe("the reverse-path check (rp_filter), after the route is found", () => {
   // The probes of semantic-nodes.ts RP_PROBES, in order: where each leaves, or "dropped".
   const probes: [string, string, string][] = [

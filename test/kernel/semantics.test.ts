@@ -5,7 +5,7 @@
  * dport, iif, suppress_prefixlength, goto, nop, prohibit, blackhole), match modules (multiport,
  * iprange, conntrack's original destination and protocol, icmp type, tcp flags, addrtype), MARK's
  * operations and the mark match, nat's ACCEPT, a port-only DNAT, REDIRECT on a veth with no address,
- * INPUT/OUTPUT filtering and nat OUTPUT, martian addresses on arrival, IPv4 multicast on arrival, the
+ * INPUT/OUTPUT filtering and nat OUTPUT, martian addresses on arrival, multicast on arrival, the
  * reverse-path check with rp_filter 0, 1 and 2, node-generated and local packets,
  * an unmasqueraded hairpin, and the same on IPv6: ip6tables, `ip -6 rule`, link-local gateways)
  * must be what the kernel does with the same packets.

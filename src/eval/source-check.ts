@@ -44,7 +44,7 @@ export function sourceChecker(facts: NodeFacts, world: World, oif: string | null
     src: broadcast ? { family: 4, value: 0n } : world.dst, dst: world.src, iif: oif ?? "lo", oif: null, mark: 0,
     proto: world.proto, sport: world.dport, dport: world.sport, tos: 0, uid: 0,
   }, false));
-  const quick = facts.rules(4).every(isKernelDefaultRule) && !hasCustomLocalRoutes(facts);
+  const quick = quickCheck(facts);
   const ownAddress = () => facts.interfacesInOrder().some((i) => i.addresses.some((a) => a.address.family === 4 && a.address.value === world.src.value));
   // Only an interface the dump lists can be known to have no address (a pod's veth has none).
   const addressless = () => {
@@ -78,7 +78,17 @@ export function sourceChecker(facts: NodeFacts, world: World, oif: string | null
   };
 }
 
-/** A local route the kernel did not make from an address (fib_has_custom_local_routes): the quick check would be wrong. */
-function hasCustomLocalRoutes(facts: NodeFacts): boolean {
-  return facts.node.routing.routes.some((r) => r.family === 4 && r.type === "local" && r.proto !== "kernel");
+const QUICK = new WeakMap<NodeFacts, boolean>();
+
+/**
+ * Whether rp_filter 0 lets the kernel check only the interfaces' addresses: the default ip rules
+ * only, and no local route it did not make from an address (fib_has_custom_local_routes). Once per node.
+ */
+function quickCheck(facts: NodeFacts): boolean {
+  let quick = QUICK.get(facts);
+  if (quick === undefined) {
+    quick = facts.rules(4).every(isKernelDefaultRule) && !facts.node.routing.routes.some((r) => r.family === 4 && r.type === "local" && r.proto !== "kernel");
+    QUICK.set(facts, quick);
+  }
+  return quick;
 }

@@ -324,6 +324,9 @@ export const NODES = {
   rpStrict: RP_NODE,
   rpLoose: RP_NODE,
   rpOff: RP_NODE,
+  // rp_filter 0 with the default rules, and a local route the kernel did not make: it checks the
+  // source by the reverse lookup then, not by the interfaces' addresses.
+  customLocal: `$ iptables-save\n\n$ ip rule\n${DEFAULT_RULES}\n${ROUTING.replace("local 127.0.0.1 dev lo", "local 198.51.100.0/24 dev lo table local scope host\nlocal 127.0.0.1 dev lo")}`,
   // IPv4 multicast arriving: the all-hosts group is delivered (INPUT sees it), any other dropped
   // (no interface joined it); FORWARD never sees either.
   multicast4: dump(FILTER("-A FORWARD -j ACCEPT\n-A INPUT -s 203.0.113.66/32 -j DROP"), DEFAULT_RULES),
@@ -477,6 +480,7 @@ export const KERNEL_PACKETS: Partial<Record<keyof typeof NODES, { src: string; d
     udp53("203.0.113.7", "10.0.1.50", "eth0"),
   ],
   ...rpProbes(),
+  customLocal: [udp53("198.51.100.7", "10.0.1.50", "eth0"), udp53("203.0.113.7", "10.0.1.50", "eth0")].map((p) => ({ ...p, rpFilter: 0 as const })),
   multicast6: [
     udp53("2001:db8:1::50", "ff02::1"), udp53("2001:db8:1::50", "ff02::2"), udp53("2001:db8:1::50", "ff05::1:3"),
     udp53("2001:db8:1::50", "ff02::1:ff00:30"), udp53("2001:db8:1::50", "ff0e::1234"),

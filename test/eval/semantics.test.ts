@@ -290,6 +290,14 @@ describe("the reverse-path check (rp_filter), after the route is found", () => {
     expect(answers(0)).toEqual(["eni2", "eni2", "eni1", "eni1", "eni1", "eth0", "eth0"]);
   });
 
+  it("off, with the default rules: interface addresses only — unless a local route the kernel did not make exists", () => {
+    const run = (src: string) => trace(NODES.customLocal, packet({ src, dst: "10.0.1.50", iif: "eth0", proto: 17, dport: 53, rpFilter: 0 }));
+    expect(run("203.0.113.7").egress?.interface).toBe("eni1");
+    const t = run("198.51.100.7");
+    expect(t.verdict).toBe("dropped");
+    expect(t.explanation).toMatch(/martian source: one of this node's own addresses/);
+  });
+
   it("says what it assumed where another value would change the verdict, and why a drop happened", () => {
     // An NLB keeping the client's IP, to the secondary ENI's pod: Amazon Linux 2's strict eth1 drops it.
     const nlb = trace(NODES.rpLoose, packet({ src: "203.0.113.7", dst: "10.0.1.60", iif: "eth1" }));

@@ -42,21 +42,30 @@ const MATCH: Describers = {
   opaque: (m) => `-m ${m.module} (${m.what})`,
 };
 
-export function describeMatch(m: Match): string {
-  return (MATCH[m.type] as (m: Match) => string)(m);
+/**
+ * Words, kept per model object: a full trace of a big node names tens of thousands of rules and
+ * failed criteria, and every trace after the first names the same ones again.
+ */
+function remembered<K extends object>(of: (k: K) => string): (k: K) => string {
+  const kept = new WeakMap<K, string>();
+  return (k) => {
+    let text = kept.get(k);
+    if (text === undefined) {
+      text = of(k);
+      kept.set(k, text);
+    }
+    return text;
+  };
 }
 
-const RULE_TEXT = new WeakMap<Rule, string>();
+/** A criterion as iptables writes it. */
+export const describeMatch = remembered((m: Match) => (MATCH[m.type] as (m: Match) => string)(m));
 
-/** `-A CHAIN …` exactly as iptables -S prints it (printed once per rule: traces repeat rules a lot). */
-export function ruleText(rule: Rule): string {
-  let text = RULE_TEXT.get(rule);
-  if (text === undefined) {
-    text = printAppend(rule.chain, ruleSpec(rule));
-    RULE_TEXT.set(rule, text);
-  }
-  return text;
-}
+/** `-A CHAIN …` exactly as iptables -S prints it. */
+export const ruleText = remembered((rule: Rule) => printAppend(rule.chain, ruleSpec(rule)));
+
+/** Where a rule was written: `file:line`. */
+export const ruleAt = remembered((rule: Rule) => `${rule.origin.file}:${rule.origin.line}`);
 
 /** "rule 3 of nat AWS-SNAT-CHAIN-0 (iptables-save.txt:17)". */
 export function rulePlace(rule: Rule): string {

@@ -4,7 +4,7 @@ import { protocolName } from "../model/iptables-values.js";
 import { eniOf, podOf } from "../eval/eni.js";
 import type { NodeFacts } from "../eval/node-facts.js";
 import type { Outcome, TraceResult, TraceStep, Verdict } from "../eval/types.js";
-import { addr, describeAssumption, describeMatch, hexMark, ipRuleText, round, ruleText, routeText } from "./describe.js";
+import { addr, describeAssumption, describeMatch, hexMark, ipRuleText, round, ruleAt, ruleText, routeText } from "./describe.js";
 import type { Fix } from "../cni/suggest.js";
 import { explainOutcome, fixWords } from "./why.js";
 
@@ -62,7 +62,7 @@ function stepJson(s: TraceStep): StepJson {
       const failed = s.outcome.matched ? null : s.rule.matches[s.outcome.failedMatch];
       return {
         type: "rule", table: s.rule.table, chain: s.rule.chain, position: s.rule.position, matched: s.outcome.matched,
-        failed: failed ? describeMatch(failed) : null, rule: ruleText(s.rule), at: `${s.rule.origin.file}:${s.rule.origin.line}`, depth: s.depth,
+        failed: failed ? describeMatch(failed) : null, rule: ruleText(s.rule), at: ruleAt(s.rule), depth: s.depth,
       };
     }
     case "target": {

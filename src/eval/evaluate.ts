@@ -253,7 +253,7 @@ function notMember(world: World): World {
     type: "martian", which: "destination", check: "multicast", why: `${formatAddress(world.dst)} is a multicast group ${world.iif} has not joined`,
     rule: null, table: null, route: null, checked: [],
   };
-  world.assumptions.push({ type: "multicast-member", group: world.dst, iface: world.iif ?? "", member: false });
+  world.assumptions.push({ type: "not-member", group: world.dst, iface: world.iif ?? "" });
   world.route = decision;
   world.oif = null;
   note(world, { type: "route", decision, reroute: false });

@@ -37,8 +37,8 @@ export type Assumption =
   | { type: "default-rules"; family: Family }
   | { type: "missing-table"; table: TableName }
   | { type: "not-new"; ctstate: CtState }
-  /** An arriving packet's multicast group, taken as not joined by its interface (only all-hosts is known to be). */
-  | { type: "multicast-member"; group: IpAddr; iface: string; member: boolean }
+  /** An arriving packet's multicast group, taken as not joined by its interface (a dump lists no memberships). */
+  | { type: "not-member"; group: IpAddr; iface: string }
   /**
    * A sysctl no dump shows, where it decided: route_localnet (may a loopback address arrive from
    * outside?), accept_local (may a packet arrive with one of this node's addresses as source?),

@@ -101,8 +101,8 @@ export function describeAssumption(a: Assumption): string {
       return `no ip rule listing for IPv${a.family}: used the kernel's defaults (0 local, 32766 main, 32767 default)`;
     case "missing-table":
       return `no ${a.table} table in the dump: treated as empty with ACCEPT policies`;
-    case "multicast-member":
-      return `${a.iface} has ${a.member ? "" : "not "}joined multicast group ${formatAddress(a.group)} (no dump shows memberships; ip maddr show dev ${a.iface} lists them)`;
+    case "not-member":
+      return `${a.iface} has not joined multicast group ${formatAddress(a.group)} (no dump shows memberships; ip maddr show dev ${a.iface} lists them)`;
     case "not-new":
       return `connection state ${a.ctstate}: nat rules are not consulted, and the translation an existing connection already has is not in the dump`;
     case "sysctl": {

@@ -238,9 +238,9 @@ export function buildNode(session: Session, node: NodeModel, opts: BuildOptions)
     session.ip(nodeNs, ["link", "set", name, "up"]);
   }
 
-  // sysctls no dump shows, as podpath assumes them: forwarding on; rp_filter loose on every
-  // interface (the larger of `all` and the interface's own counts); accept_local 0, the kernel's
-  // default (a packet arriving with a source of the node's own is a martian).
+  // sysctls no dump shows, as podpath assumes them: forwarding on; rp_filter 2 (loose), or the
+  // probes' value, on every interface (the larger of `all`'s and the interface's own counts);
+  // accept_local 0, the kernel's default (a packet arriving with a source of the node's own is a martian).
   const rp = opts.rpFilter ?? RP_FILTER_DEFAULT.value;
   const sys = [
     "net.ipv4.ip_forward=1", "net/ipv4/conf/all/rp_filter=0", `net/ipv4/conf/default/rp_filter=${rp}`,

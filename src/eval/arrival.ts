@@ -4,7 +4,7 @@
  * IPv6 checks them on receipt (ip6_rcv_core), before PREROUTING; IPv4 in its input route lookup
  * (ip_route_input_slow), after PREROUTING.
  */
-import type { IpAddr } from "../model/address.js";
+import { isIpv6LinkLocal, type IpAddr } from "../model/address.js";
 
 export type ArrivalCheck =
   | { type: "martian"; which: "source" | "destination"; why: string }
@@ -85,4 +85,10 @@ export function joinedGroup6(group: IpAddr, own: readonly IpAddr[]): boolean {
   const g = group.value;
   if (g === ALL_NODES6 || g === ALL_ROUTERS6 || g === SITE_ROUTERS6) return true;
   return own.some((a) => (SOLICITED6 | (a.value & 0xffffffn)) === g);
+}
+
+/** ip6_forward's "security critical" check of the source, for a packet leaving by another interface: null when it passes. */
+export function forwardScope6(src: IpAddr): "unspecified" | "link-local" | null {
+  if (src.value === 0n) return "unspecified";
+  return isIpv6LinkLocal(src) ? "link-local" : null;
 }

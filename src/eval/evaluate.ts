@@ -2,7 +2,7 @@
 import { formatAddress } from "../model/address.js";
 import { rulesetOf, runsKubeProxy } from "../model/node.js";
 import { TABLES, type TableName } from "../model/netfilter.js";
-import { inputCheck4, isLoopback4, joinedGroup6, receiveCheck6, type ArrivalCheck } from "./arrival.js";
+import { forwardScope6, inputCheck4, isLoopback4, joinedGroup6, receiveCheck6, type ArrivalCheck } from "./arrival.js";
 import { HOOK_TABLES, NAT_MANIP, PATHS, type Stage } from "./kernel-order.js";
 import { DEFAULT_LIMITS, traverseTable, type Limits, type TraverseContext } from "./netfilter.js";
 import type { NodeFacts } from "./node-facts.js";
@@ -151,6 +151,11 @@ function runRoute(facts: NodeFacts, world: World, reroute: boolean, path: PathKi
     }
     // ip6_mc_input: a multicast route delivers only a group the arrival interface has joined.
     if (arriving6 && decision.type === "local" && decision.route?.type === "multicast" && !joined6(facts, w)) return notMember(w);
+    // ip6_forward, before FORWARD: a source of no scope beyond its link leaves by no other interface.
+    if (arriving6 && decision.type === "unicast" && decision.dev !== w.iif) {
+      const scope = forwardScope6(w.src);
+      if (scope !== null) return refuseForward6(w, scope);
+    }
     // A failed lookup is an error route: the kernel checks no source for it.
     if (!arriving4 || (decision.type !== "unicast" && decision.type !== "local")) return w;
     const broadcast = decision.type === "local" && decision.route?.type === "broadcast";
@@ -244,6 +249,22 @@ function arrivalCheck(facts: NodeFacts, world: World, packet: PacketInput): Worl
   note(world, { type: "route", decision, reroute: false });
   if (decision.type === "martian") world.verdict = "dropped";
   else world.oif = null;
+  return world;
+}
+
+/**
+ * Refused by ip6_forward: an unspecified source is dropped; a link-local one gets ICMPv6 "beyond
+ * scope of source address" (so the packet is unroutable, its sender told).
+ */
+function refuseForward6(world: World, scope: "unspecified" | "link-local"): World {
+  const why = scope === "unspecified"
+    ? "the unspecified source :: is not forwarded"
+    : `a link-local source is not forwarded to another interface (${world.iif} to ${world.oif}): the kernel answers "beyond scope of source address"`;
+  const decision: RouteDecision = { type: "martian", which: "source", check: "forward", why, rule: null, table: null, route: null, checked: [] };
+  world.route = decision;
+  world.oif = null;
+  note(world, { type: "route", decision, reroute: false });
+  world.verdict = scope === "unspecified" ? "dropped" : "unroutable";
   return world;
 }
 

@@ -2,7 +2,7 @@
  * Policy routing as the kernel's fib_lookup does it: rules in priority order, then longest-prefix
  * match in the rule's table; `throw` and a failed lookup continue with the next rule.
  */
-import { prefixContains, type IpAddr } from "../model/address.js";
+import { isIpv6LinkLocal, prefixContains, type IpAddr } from "../model/address.js";
 import type { IpRule, Route } from "../model/routing.js";
 import type { NodeFacts } from "./node-facts.js";
 import type { RouteDecision, RuleCheck } from "./types.js";
@@ -37,11 +37,16 @@ function failedSelector(rule: IpRule, flow: Flow): string | null {
   return null;
 }
 
-/** Longest prefix, then TOS, then lowest metric (fib_table_lookup). */
+/**
+ * Longest prefix, then TOS, then lowest metric (fib_table_lookup). An arriving IPv6 packet to a
+ * link-local or multicast address is looked up on its arrival interface only (rt6_need_strict).
+ */
 export function lookupTable(routes: readonly Route[], flow: Flow): Route | null {
+  const strictDev = flow.dst.family === 6 && flow.iif !== "lo" && (isIpv6LinkLocal(flow.dst) || flow.dst.value >> 120n === 0xffn) ? flow.iif : null;
   let best: Route | null = null;
   for (const r of routes) {
     if (!prefixContains(r.dst, flow.dst)) continue;
+    if (strictDev !== null && !r.nexthops.some((n) => n.dev === strictDev)) continue;
     if (r.tos !== null && r.tos !== 0 && r.tos !== flow.tos) continue;
     if (r.type === "unicast" && r.nexthops.length === 0) continue;
     if (best === null || r.dst.len > best.dst.len || (r.dst.len === best.dst.len && r.metric < best.metric)) best = r;

@@ -107,10 +107,11 @@ export type RouteDecision =
   | { type: "blackhole" | "unreachable" | "prohibit"; rule: IpRule | null; table: string | null; route: Route | null; checked: RuleCheck[] }
   /**
    * Refused on arrival: from its addresses alone, before any ip rule is consulted (`check`
-   * "addresses": arrival.ts), as a multicast group the interface has not joined ("multicast"), or by
-   * the check of its source once its route is found ("source": source-check.ts).
+   * "addresses": arrival.ts), as a multicast group the interface has not joined ("multicast"), by
+   * the check of its source once its route is found ("source": source-check.ts), or by IPv6
+   * forwarding's check of the source's scope ("forward").
    */
-  | { type: "martian"; which: "source" | "destination"; check: "addresses" | "multicast" | "source"; why: string; rule: null; table: null; route: null; checked: RuleCheck[] };
+  | { type: "martian"; which: "source" | "destination"; check: "addresses" | "multicast" | "source" | "forward"; why: string; rule: null; table: null; route: null; checked: RuleCheck[] };
 
 export type Verdict = "forwarded" | "sent" | "delivered-locally" | "dropped" | "rejected" | "unroutable";
 

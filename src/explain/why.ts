@@ -114,6 +114,8 @@ function egressWords(o: Outcome, result: TraceResult, facts: NodeFacts): string[
     out.push(r.route !== null ? `Delivered to the node itself: ${dst} is local (table ${r.table}).`
       : dst === "255.255.255.255" ? `Delivered to the node itself: ${dst} is the limited broadcast address (no route lookup).`
       : `Delivered to the node itself: ${dst} is the all-hosts multicast group, which every interface joins (no route lookup).`);
+  } else if (r.type === "martian" && r.check === "forward") {
+    out.push(`Not forwarded: ${r.why}. IPv6 forwarding checks the source's scope before the FORWARD chain.`);
   } else if (r.type === "martian" && r.check === "multicast") {
     out.push(`Not delivered: ${r.why}. The kernel delivers an arriving multicast packet only to a group its interface has joined, and forwards none without multicast routing.`);
   } else if (r.type === "martian") {

@@ -333,6 +333,9 @@ export const NODES = {
   // The same on IPv6: the table local's multicast routes deliver only the groups the kernel joins by
   // itself (all-nodes, all-routers as forwarding is on, each address's solicited-node group).
   multicast6: dump6("", DEFAULT_RULES6),
+  // Link-local addresses in forwarding: a link-local destination is routed on the arrival interface
+  // only; a link-local (or unspecified) source is not forwarded to another interface.
+  linkLocal6: dump6("", DEFAULT_RULES6),
 } as const;
 
 /** A UDP datagram to port 53, arriving on `iif` (the pod's veth unless it says). */
@@ -485,6 +488,10 @@ export const KERNEL_PACKETS: Partial<Record<keyof typeof NODES, { src: string; d
     udp53("2001:db8:1::50", "ff02::1"), udp53("2001:db8:1::50", "ff02::2"), udp53("2001:db8:1::50", "ff05::1:3"),
     udp53("2001:db8:1::50", "ff02::1:ff00:30"), udp53("2001:db8:1::50", "ff0e::1234"),
     udp53("2001:db8:ff00::7", "ff02::1:ff00:10", "eth0"), udp53("2001:db8:ff00::7", "ff02::1:ff00:20", "eth0"),
+  ],
+  linkLocal6: [
+    udp53("fe80::99", "2001:db8:ff00::9"), udp53("2001:db8:1::50", "fe80::99"), udp53("::", "2001:db8:ff00::9"),
+    udp53("fe80::99", "2001:db8:ff00::9", "eth0"), udp53("2001:db8:ff00::7", "fe80::99", "eth1"),
   ],
   multicast4: [
     udp53("10.0.1.50", "239.1.2.3"), udp53("10.0.1.50", "224.0.0.1"), udp53("10.0.1.50", "224.0.0.251"),

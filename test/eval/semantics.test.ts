@@ -265,6 +265,19 @@ describe("IPv6 multicast on arrival", () => {
   });
 });
 
+describe("IPv6 link-local addresses in forwarding", () => {
+  it("routes a link-local destination on the arrival interface; forwards no link-local or unspecified source elsewhere", () => {
+    const run = (src: string, dst: string, iif = "eni1") => trace(NODES.linkLocal6, packet({ src, dst, iif, proto: 17, dport: 53 }));
+    expect(run("2001:db8:1::50", "fe80::99").egress?.interface).toBe("eni1");
+    expect(run("2001:db8:ff00::7", "fe80::99", "eth1").egress?.interface).toBe("eth1");
+    expect(run("fe80::99", "2001:db8:ff00::9").verdict).toBe("unroutable");
+    expect(run("fe80::99", "2001:db8:ff00::9").explanation).toMatch(/Not forwarded: a link-local source is not forwarded to another interface/);
+    expect(run("::", "2001:db8:ff00::9").verdict).toBe("dropped");
+    // Back out of its arrival interface, the kernel forwards it (and sends a redirect).
+    expect(run("fe80::99", "2001:db8:ff00::9", "eth0").egress?.interface).toBe("eth0");
+  });
+});
+
 describe("the reverse-path check (rp_filter), after the route is found", () => {
   // The probes of semantic-nodes.ts RP_PROBES, in order: where each leaves, or "dropped".
   const probes: [string, string, string][] = [

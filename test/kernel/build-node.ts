@@ -180,6 +180,15 @@ export interface BuildOptions {
   rpFilter?: RpFilter;
 }
 
+/** `ip route append` for IPv6; "File exists" means the very route is there already (the kernel made it). */
+function appendRoute6(session: Session, ns: string, args: string[]): void {
+  try {
+    session.ip(ns, ["route", "append", ...args]);
+  } catch (e) {
+    if (!/File exists/.test((e as Error).message)) throw e;
+  }
+}
+
 export function buildNode(session: Session, node: NodeModel, opts: BuildOptions): BuiltNode {
   const warnings: string[] = [];
   const nodeNs = session.add("node");
@@ -265,11 +274,17 @@ export function buildNode(session: Session, node: NodeModel, opts: BuildOptions)
       warnings.push(`route skipped (no interface ${missing.join(",")}): ${r.origin.raw.trim()}`);
       continue;
     }
+    // IPv6 keeps routes to one prefix on several devices (fe80::/64 on each, which the kernel makes
+    // itself): `replace` would take the first one's place, so they are appended, and one the kernel
+    // already made is left as it is.
+    const v6route = r.family === 6;
     try {
-      session.ip(nodeNs, ["route", "replace", ...ipRouteArgs(r, false)]);
+      if (v6route) appendRoute6(session, nodeNs, ipRouteArgs(r, false));
+      else session.ip(nodeNs, ["route", "replace", ...ipRouteArgs(r, false)]);
     } catch {
       try {
-        session.ip(nodeNs, ["route", "replace", ...ipRouteArgs(r, true)]);
+        if (v6route) appendRoute6(session, nodeNs, ipRouteArgs(r, true));
+        else session.ip(nodeNs, ["route", "replace", ...ipRouteArgs(r, true)]);
         warnings.push(`route added with onlink: ${r.origin.raw.trim()}`);
       } catch (e) {
         warnings.push(`route failed: ${(e as Error).message}`);

@@ -15,7 +15,7 @@ export type ArrivalCheck =
   | { type: "not-member" }
   | null;
 
-export const martian = (which: "source" | "destination", why: string): ArrivalCheck => ({ type: "martian", which, why });
+const martian = (which: "source" | "destination", why: string): ArrivalCheck => ({ type: "martian", which, why });
 
 /**
  * ip_route_input_slow's checks, in its order. `routeLocalnet`: whether loopback addresses may arrive

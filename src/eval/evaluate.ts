@@ -189,12 +189,16 @@ function checkSource(facts: NodeFacts, world: World, oif: string | null, broadca
       otherwise: [{ value: acceptLocal ? 0 : 1, dropped: otherLocal === null ? null : sourceWhy(otherLocal, rpFilter, iif) }],
     });
   }
-  if (failure === null) return world;
-  const decision: RouteDecision = { type: "martian", which: "source", check: "source", why: sourceWhy(failure, rpFilter, iif), rule: null, table: null, route: null, checked: [] };
+  return failure === null ? world : refuse(world, "source", "source", sourceWhy(failure, rpFilter, iif), "dropped");
+}
+
+/** The kernel refuses the packet on its way in: the decision that says why replaces its route. */
+function refuse(world: World, which: "source" | "destination", check: Extract<RouteDecision, { type: "martian" }>["check"], why: string, verdict: "dropped" | "unroutable"): World {
+  const decision: RouteDecision = { type: "martian", which, check, why, rule: null, table: null, route: null, checked: [] };
   world.route = decision;
   world.oif = null;
   note(world, { type: "route", decision, reroute: false });
-  world.verdict = "dropped";
+  world.verdict = verdict;
   return world;
 }
 
@@ -242,13 +246,11 @@ function arrivalCheck(facts: NodeFacts, world: World, packet: PacketInput): Worl
   }
   if (check === null) return null;
   if (check.type === "not-member") return notMember(world);
-  const decision: RouteDecision = check.type === "martian"
-    ? { type: "martian", which: check.which, check: "addresses", why: check.why, rule: null, table: null, route: null, checked: [] }
-    : { type: "local", rule: null, table: "local", route: null, checked: [] };
+  if (check.type === "martian") return refuse(world, check.which, "addresses", check.why, "dropped");
+  const decision: RouteDecision = { type: "local", rule: null, table: "local", route: null, checked: [] };
   world.route = decision;
   note(world, { type: "route", decision, reroute: false });
-  if (decision.type === "martian") world.verdict = "dropped";
-  else world.oif = null;
+  world.oif = null;
   return world;
 }
 
@@ -257,33 +259,19 @@ function arrivalCheck(facts: NodeFacts, world: World, packet: PacketInput): Worl
  * scope of source address" (so the packet is unroutable, its sender told).
  */
 function refuseForward6(world: World, scope: "unspecified" | "link-local"): World {
-  const why = scope === "unspecified"
-    ? "the unspecified source :: is not forwarded"
-    : `a link-local source is not forwarded to another interface (${world.iif} to ${world.oif}): the kernel answers "beyond scope of source address"`;
-  const decision: RouteDecision = { type: "martian", which: "source", check: "forward", why, rule: null, table: null, route: null, checked: [] };
-  world.route = decision;
-  world.oif = null;
-  note(world, { type: "route", decision, reroute: false });
-  world.verdict = scope === "unspecified" ? "dropped" : "unroutable";
-  return world;
+  return scope === "unspecified"
+    ? refuse(world, "source", "forward", "the unspecified source :: is not forwarded", "dropped")
+    : refuse(world, "source", "forward", `a link-local source is not forwarded to another interface (${world.iif} to ${world.oif}): the kernel answers "beyond scope of source address"`, "unroutable");
 }
 
 /** Dropped: a multicast group the arrival interface is taken not to have joined (a dump does not list them). */
 function notMember(world: World): World {
-  const decision: RouteDecision = {
-    type: "martian", which: "destination", check: "multicast", why: `${formatAddress(world.dst)} is a multicast group ${world.iif} has not joined`,
-    rule: null, table: null, route: null, checked: [],
-  };
   world.assumptions.push({ type: "not-member", group: world.dst, iface: world.iif ?? "" });
-  world.route = decision;
-  world.oif = null;
-  note(world, { type: "route", decision, reroute: false });
-  world.verdict = "dropped";
-  return world;
+  return refuse(world, "destination", "multicast", `${formatAddress(world.dst)} is a multicast group ${world.iif} has not joined`, "dropped");
 }
 
 function joined6(facts: NodeFacts, world: World): boolean {
-  const own = facts.interfacesInOrder().find((i) => i.name === world.iif)?.addresses.map((a) => a.address).filter((a) => a.family === 6) ?? [];
+  const own = facts.interface(world.iif ?? "")?.addresses.map((a) => a.address).filter((a) => a.family === 6) ?? [];
   return joinedGroup6(world.dst, own);
 }
 

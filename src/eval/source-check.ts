@@ -48,8 +48,8 @@ export function sourceChecker(facts: NodeFacts, world: World, oif: string | null
   const ownAddress = () => facts.interfacesInOrder().some((i) => i.addresses.some((a) => a.address.family === 4 && a.address.value === world.src.value));
   // Only an interface the dump lists can be known to have no address (a pod's veth has none).
   const addressless = () => {
-    const dev = facts.interfacesInOrder().find((i) => i.name === iif);
-    return dev !== undefined && !dev.addresses.some((a) => a.address.family === 4);
+    const dev = facts.interface(iif);
+    return dev !== null && !dev.addresses.some((a) => a.address.family === 4);
   };
 
   return (rpFilter, acceptLocal) => {

@@ -7,13 +7,18 @@ import type { Family } from "./address.js";
 import type { IptExtOption, IptMatchModule, IptValue } from "../parse/iptables-syntax.js";
 import type { CtState, Match } from "./netfilter.js";
 import {
-  parseFamilyAddress, parseFamilyPrefix, parseIcmpType, parseMarkMask, parseNumber, parsePortRange,
+  longOption, parseFamilyAddress, parseFamilyPrefix, parseIcmpType, parseMarkMask, parseNumber, parsePortRange,
   parseProtocol, type Parsed,
 } from "./iptables-values.js";
 import type { Range } from "./routing.js";
 
 export interface LowerContext {
   family: Family;
+  /**
+   * The rules are written as iptables-restore reads them (save, -S): what it would refuse is an
+   * error. `iptables -L` rows are podpath's own reading of a listing, checked only for what they say.
+   */
+  restoreInput: boolean;
   /** Reports a problem at a column of the current line. */
   report(column: number, severity: "error" | "warning" | "info", message: string): void;
 }
@@ -49,8 +54,10 @@ function single<T>(opt: IptExtOption, ctx: LowerContext, parse: (s: string) => P
   return v === null ? null : checked(parse(v[0]?.text ?? ""), opt, ctx);
 }
 
-const port = (which: "src" | "dst"): OptionHandler => (opt, ctx, negated) => {
-  const range = single(opt, ctx, (s) => parsePortRange(s));
+/** `udp`: libxt_udp, unlike libxt_tcp, loads a backwards range (it matches no port). */
+const port = (which: "src" | "dst", udp = false): OptionHandler => (opt, ctx, negated) => {
+  const range = single(opt, ctx, (s) => parsePortRange(s, ":", udp));
+  if (range !== null && range.lo > range.hi) ctx.report(opt.values[0]?.column ?? opt.column, "warning", `--${opt.name}: port range ${range.lo}:${range.hi} is backwards: it matches no port`);
   return range && { type: "port", which, range, negated };
 };
 
@@ -63,15 +70,26 @@ function opaqueModule(module: string, names: string[], what: (o: IptExtOption) =
   return { options: Object.fromEntries(names.map((n) => [n, opaque(module, what)])) };
 }
 
-const CT_STATES: readonly CtState[] = ["NEW", "ESTABLISHED", "RELATED", "INVALID", "UNTRACKED", "SNAT", "DNAT"];
+/**
+ * States in the order libxt_conntrack tries them: it takes any prefix, in any case (`E` is
+ * ESTABLISHED), so a list cut short still loads. `-m state` knows no SNAT or DNAT.
+ */
+const CT_STATES: readonly CtState[] = ["INVALID", "NEW", "ESTABLISHED", "RELATED", "UNTRACKED", "SNAT", "DNAT"];
+const STATES: readonly CtState[] = CT_STATES.filter((s) => s !== "SNAT" && s !== "DNAT");
 
-const ctstate: OptionHandler = (opt, ctx, negated) => {
+const ctstate = (known: readonly CtState[]): OptionHandler => (opt, ctx, negated) => {
   const v = value(opt, ctx);
   if (v === null) return null;
+  const column = opt.values[0]?.column ?? opt.column;
   const states: CtState[] = [];
   for (const s of (v[0]?.text ?? "").split(",")) {
-    if ((CT_STATES as readonly string[]).includes(s)) states.push(s as CtState);
-    else ctx.report(opt.values[0]?.column ?? opt.column, "error", `--${opt.name}: unknown state "${s}" (expected ${CT_STATES.join(", ")})`);
+    const state = s === "" ? undefined : known.find((k) => k.startsWith(s.toUpperCase()));
+    if (state === undefined) {
+      ctx.report(column, "error", `--${opt.name}: unknown state "${s}" (expected ${known.join(", ")})`);
+      continue;
+    }
+    if (state !== s) ctx.report(column, "warning", `--${opt.name}: iptables reads "${s}" as ${state}`);
+    states.push(state);
   }
   return { type: "ctstate", states, negated };
 };
@@ -81,10 +99,19 @@ const mark = (type: "mark" | "connmark"): OptionHandler => (opt, ctx, negated) =
   return m && { type, value: m.value, mask: m.mask, negated };
 };
 
+/** The kernel's route types, as libxt_addrtype names them. */
+const ADDRESS_TYPES = new Set(["UNSPEC", "UNICAST", "LOCAL", "BROADCAST", "ANYCAST", "MULTICAST", "BLACKHOLE", "UNREACHABLE", "PROHIBIT", "THROW", "NAT", "XRESOLVE"]);
+
 const addrtypeSide = (side: "src" | "dst"): OptionHandler => (opt, ctx, negated) => {
   const v = value(opt, ctx);
   if (v === null) return null;
-  const types = (v[0]?.text ?? "").split(",").map((t) => t.toUpperCase());
+  const written = (v[0]?.text ?? "").split(",");
+  const types = written.map((t) => t.toUpperCase());
+  const bad = written.find((t) => !ADDRESS_TYPES.has(t.toUpperCase()));
+  if (bad !== undefined) {
+    ctx.report(v[0]?.column ?? opt.column, "error", `--${opt.name}: unknown address type "${bad}" (expected ${[...ADDRESS_TYPES].join(", ")})`);
+    return null;
+  }
   return {
     type: "addrtype",
     src: side === "src" ? { types, negated } : null,
@@ -110,7 +137,7 @@ const MODULES: Record<string, ModuleSpec> = {
       "tcp-option": opaque("tcp", (o) => `TCP option ${o.values[0]?.text ?? ""} present`),
     },
   },
-  udp: { options: { sport: port("src"), "source-port": port("src"), dport: port("dst"), "destination-port": port("dst") } },
+  udp: { options: { sport: port("src", true), "source-port": port("src", true), dport: port("dst", true), "destination-port": port("dst", true) } },
   sctp: { options: { sport: port("src"), "source-port": port("src"), dport: port("dst"), "destination-port": port("dst"), "chunk-types": opaque("sctp", () => "SCTP chunk types") } },
   icmp: {
     options: {
@@ -166,10 +193,10 @@ const MODULES: Record<string, ModuleSpec> = {
   },
   mark: { options: { mark: mark("mark") } },
   connmark: { options: { mark: mark("connmark") } },
-  state: { options: { state: ctstate } },
+  state: { options: { state: ctstate(STATES) } },
   conntrack: {
     options: {
-      ctstate,
+      ctstate: ctstate(CT_STATES),
       ctorigsrc: (opt, ctx, negated) => { const p = single(opt, ctx, (s) => parseFamilyPrefix(s, ctx.family)); return p && { type: "ctorig", which: "src", prefix: p, negated }; },
       ctorigdst: (opt, ctx, negated) => { const p = single(opt, ctx, (s) => parseFamilyPrefix(s, ctx.family)); return p && { type: "ctorig", which: "dst", prefix: p, negated }; },
       ctorigsrcport: (opt, ctx, negated) => { const r = single(opt, ctx, (s) => parsePortRange(s)); return r && { type: "ctorigport", which: "src", range: r, negated }; },
@@ -186,7 +213,11 @@ const MODULES: Record<string, ModuleSpec> = {
   },
   statistic: {
     options: {
-      mode: noOp,
+      mode: (opt, ctx) => {
+        const mode = opt.values[0]?.text ?? "";
+        if (!STATISTIC_MODES.has(mode)) ctx.report(opt.values[0]?.column ?? opt.column, "error", `--mode: unknown mode "${mode}" (expected random or nth)`);
+        return null;
+      },
       probability: (opt, ctx, negated) => {
         const v = value(opt, ctx);
         const p = v === null ? NaN : Number(v[0]?.text);
@@ -258,9 +289,66 @@ function parseRange(text: string): Parsed<Range> {
 }
 
 /** MODULES for lookup by names read from a dump (a Map: `-m constructor` must not find Object's). */
-const MODULE_INDEX = new Map(Object.entries(MODULES).map(([name, spec]) => [name, { ...spec, byName: new Map(Object.entries(spec.options)) }]));
+const MODULE_INDEX = new Map(Object.entries(MODULES).map(([name, spec]) => [name, { ...spec, byName: new Map(Object.entries(spec.options)), names: Object.keys(spec.options) }]));
 
 export const KNOWN_MODULES: readonly string[] = [...MODULE_INDEX.keys()];
+
+/** Match extensions iptables has (iptables-extensions(8)) that podpath does not decode: opaque, with a warning. */
+const UNDECODED_MODULES = new Set([
+  "ah", "dst", "eui64", "frag", "hbh", "ipv6header", "mh", "rt", "srh", "realm", "cluster", "connlabel", "cpu", "dccp",
+  "ecn", "esp", "ipcomp", "ipvs", "mac", "nfacct", "osf", "quota", "rateest", "tcpmss", "time", "udplite", "set",
+]);
+
+/**
+ * Options a module cannot do without: iptables-restore refuses `-m comment` with no `--comment`.
+ * Each group needs one of its options; `*` any option at all.
+ */
+const REQUIRED = new Map<string, readonly (readonly string[])[]>(Object.entries({
+  comment: [["comment"]], mark: [["mark"]], connmark: [["mark"]], length: [["length"]], pkttype: [["pkt-type"]],
+  helper: [["helper"]], state: [["state"]], icmp: [["icmp-type"]], icmp6: [["icmpv6-type"]], tos: [["tos"]],
+  quota: [["quota"]], mac: [["mac-source"]], u32: [["u32"]], connbytes: [["connbytes"]], cpu: [["cpu"]],
+  tcpmss: [["mss"]], nfacct: [["nfacct-name"]], osf: [["genre"]], realm: [["realm"]], connlabel: [["label"]],
+  statistic: [["mode"]], multiport: [["sports", "dports", "ports", "source-ports", "destination-ports"]],
+  iprange: [["src-range", "dst-range"]], addrtype: [["src-type", "dst-type"]], conntrack: [["*"]], physdev: [["*"]],
+  ecn: [["*"]], set: [["match-set"]], owner: [["uid-owner", "gid-owner", "socket-exists"]],
+  recent: [["set", "rcheck", "update", "remove"]], string: [["string", "hex-string"]],
+  hashlimit: [["hashlimit", "hashlimit-upto", "hashlimit-above"]], devgroup: [["src-group", "dst-group"]],
+  connlimit: [["connlimit-above", "connlimit-upto"]], dscp: [["dscp", "dscp-class"]], ttl: [["ttl-eq", "ttl-lt", "ttl-gt"]],
+  hl: [["hl-eq", "hl-lt", "hl-gt"]], policy: [["dir"]], bpf: [["bytecode", "object-pinned"]],
+}));
+
+/**
+ * The options of the modules above that are flags: a value after one is a stray argument iptables
+ * refuses, and every other option needs one.
+ */
+/** Options that take two values (`--tcp-flags MASK COMP`). */
+const TWO_VALUES = new Set(["tcp-flags", "match-set"]);
+
+const MATCH_FLAGS = new Set([
+  "syn", "limit-iface-in", "limit-iface-out", "physdev-is-in", "physdev-is-out", "physdev-is-bridged",
+  "transparent", "nowildcard", "restore-skmark", "loose", "validmark", "accept-local", "invert",
+  "set", "rcheck", "update", "remove", "rttl", "rsource", "rdest", "reap", "icase",
+  "connlimit-saddr", "connlimit-daddr", "socket-exists", "suppl-groups", "strict", "next",
+]);
+
+/** What `-m statistic --mode M` cannot do without. */
+const STATISTIC_MODES = new Map<string, readonly string[]>([["random", ["probability"]], ["nth", ["every", "packet"]]]);
+
+function checkRequired(module: IptMatchModule, ctx: LowerContext): void {
+  const names = MODULE_INDEX.get(module.module)?.names ?? [];
+  const has = (name: string) => module.options.some((o) => name === "*" || o.name === name || longOption(o.name, names) === name);
+  // Maps: `-m constructor` must not find Object's.
+  for (const group of REQUIRED.get(module.module) ?? []) {
+    if (group.some(has)) continue;
+    const wanted = group[0] === "*" ? "an option" : group.length === 1 ? `--${group[0]}` : `one of ${group.map((o) => `--${o}`).join(", ")}`;
+    ctx.report(module.column, "error", `-m ${module.module} needs ${wanted}: iptables-restore refuses it without`);
+  }
+  if (module.module !== "statistic") return;
+  const mode = module.options.find((o) => o.name === "mode")?.values[0]?.text;
+  for (const option of (mode !== undefined ? STATISTIC_MODES.get(mode) : undefined) ?? []) {
+    if (!has(option)) ctx.report(module.column, "error", `-m statistic --mode ${mode} needs --${option}: iptables-restore refuses it without`);
+  }
+}
 
 /**
  * A module's matches are gathered here, by index up to a count, and copied out at their final size
@@ -272,16 +360,33 @@ const MATCHES: Match[] = [];
 /** Lowers one `-m MODULE` item. */
 export function lowerMatchModule(module: IptMatchModule, ctx: LowerContext): Match[] {
   const spec = MODULE_INDEX.get(module.module);
+  if (ctx.restoreInput) checkRequired(module, ctx);
   if (spec === undefined) {
-    ctx.report(module.column, "warning", `unknown match module "${module.module}": podpath cannot tell whether it matches and will explore both answers`);
+    if (UNDECODED_MODULES.has(module.module) || !ctx.restoreInput) {
+      ctx.report(module.column, "warning", `podpath does not decode match module "${module.module}": it cannot tell whether it matches and will explore both answers`);
+    } else {
+      ctx.report(module.column, "error", `no iptables match extension is called "${module.module}": iptables-restore would refuse this rule (podpath explores both answers)`);
+    }
     return [{ type: "opaque", module: module.module, what: `-m ${module.module} matches` }];
   }
   const matches = MATCHES;
   let count = 0;
-  for (const opt of module.options) {
-    const handler = spec.byName.get(opt.name);
+  for (const written of module.options) {
+    const name = longOption(written.name, spec.names);
+    const opt = name === undefined || name === written.name ? written : { ...written, name };
+    if (name !== undefined && name !== written.name) ctx.report(written.column, "warning", `iptables reads --${written.name} as --${name}`);
+    const handler = name === undefined ? undefined : spec.byName.get(name);
     if (handler === undefined) {
       ctx.report(opt.column, "error", `-m ${module.module} has no option --${opt.name} (expected one of ${[...spec.byName.keys()].map((o) => `--${o}`).join(", ")})`);
+      matches[count++] = { type: "opaque", module: module.module, what: `--${opt.name}` };
+      continue;
+    }
+    if (MATCH_FLAGS.has(opt.name) && opt.values.length > 0) {
+      ctx.report(opt.values[0]?.column ?? opt.column, "error", `--${opt.name} takes no value, found "${opt.values[0]?.text ?? ""}": iptables-restore refuses it`);
+    } else if (!MATCH_FLAGS.has(opt.name) && (opt.values.length === 0 || (opt.values.length > 1 && !TWO_VALUES.has(opt.name)))) {
+      const extra = opt.values[1];
+      if (extra === undefined) ctx.report(opt.column, "error", `--${opt.name} needs a value: iptables-restore refuses it without`);
+      else ctx.report(extra.column, "error", `--${opt.name} takes one value, found "${extra.text}" after it too: iptables-restore refuses the stray argument`);
       matches[count++] = { type: "opaque", module: module.module, what: `--${opt.name}` };
       continue;
     }

@@ -2,7 +2,7 @@
 import type { IptExtOption, IptTargetSpec } from "../parse/iptables-syntax.js";
 import type { LowerContext } from "./iptables-matches.js";
 import type { Target } from "./netfilter.js";
-import { parseMarkMask, parseNatRange, parseNumber, parsePortRange } from "./iptables-values.js";
+import { longOption, parseMarkMask, parseNatRange, parseNumber, parsePortRange } from "./iptables-values.js";
 import type { Range } from "./routing.js";
 
 type Options = Map<string, IptExtOption>;
@@ -112,6 +112,9 @@ const TARGETS = new Map<string, { options: string[]; lower: TargetHandler }>(Obj
 /** Real target extensions whose outcome is decided outside the kernel's tables. */
 const UNMODELLED_TARGETS = new Set(["NFQUEUE", "QUEUE", "CLUSTERIP", "MIRROR", "IPMARK", "ROUTE", "DELUDE", "CHAOS", "TARPIT", "SYNPROXY"]);
 
+/** Target options that are flags: a value after one is a stray argument iptables refuses. */
+const FLAGS = new Set(["random", "random-fully", "persistent", "save-mark", "restore-mark", "notrack"]);
+
 /** Targets whose options podpath does not check one by one (they change nothing it models). */
 const FREE_OPTIONS = new Set(CONTINUE);
 
@@ -134,9 +137,20 @@ export function lowerTarget(spec: IptTargetSpec, ctx: LowerContext, isChain: (na
     return { type: "unknown", name: spec.name };
   }
   const opts: Options = new Map();
-  for (const opt of spec.options) {
-    if (!FREE_OPTIONS.has(spec.name) && !known.options.includes(opt.name)) {
-      ctx.report(opt.column, "error", `${spec.name} has no option --${opt.name}${known.options.length ? ` (expected one of ${known.options.map((o) => `--${o}`).join(", ")})` : ""}`);
+  for (const written of spec.options) {
+    const name = FREE_OPTIONS.has(spec.name) ? written.name : longOption(written.name, known.options);
+    if (name === undefined) {
+      ctx.report(written.column, "error", `${spec.name} has no option --${written.name}${known.options.length ? ` (expected one of ${known.options.map((o) => `--${o}`).join(", ")})` : ""}`);
+      continue;
+    }
+    if (name !== written.name) ctx.report(written.column, "warning", `iptables reads --${written.name} as --${name}`);
+    const opt = name === written.name ? written : { ...written, name };
+    if (FLAGS.has(opt.name) && opt.values.length > 0) {
+      ctx.report(opt.values[0]?.column ?? opt.column, "error", `--${opt.name} takes no value, found "${opt.values[0]?.text ?? ""}": iptables-restore refuses it`);
+    } else if (!FLAGS.has(opt.name) && !FREE_OPTIONS.has(spec.name) && opt.values.length !== 1) {
+      const extra = opt.values[1];
+      if (extra === undefined) ctx.report(opt.column, "error", `--${opt.name} needs a value: iptables-restore refuses it without`);
+      else ctx.report(extra.column, "error", `--${opt.name} takes one value, found "${extra.text}" after it too: iptables-restore refuses the stray argument`);
       continue;
     }
     opts.set(opt.name, opt);

@@ -37,8 +37,11 @@ export function parsePort(text: string): Parsed<number> {
   return n > 65535 ? fail(`port ${n} is out of range (0-65535)`) : ok(n);
 }
 
-/** `P`, `P:Q`, `:Q`, `P:` (iptables) or `P-Q` (NAT targets, ip rule). */
-export function parsePortRange(text: string, separator: ":" | "-" = ":"): Parsed<Range> {
+/**
+ * `P`, `P:Q`, `:Q`, `P:` (iptables) or `P-Q` (NAT targets, ip rule). `backwards`: a range whose
+ * first port is the larger is kept (libxt_udp loads one: it matches no port), not refused.
+ */
+export function parsePortRange(text: string, separator: ":" | "-" = ":", backwards = false): Parsed<Range> {
   const at = text.indexOf(separator);
   if (at < 0) {
     const p = parsePort(text);
@@ -50,7 +53,7 @@ export function parsePortRange(text: string, separator: ":" | "-" = ":"): Parsed
   if ("error" in lo) return lo;
   const hi = hiText === "" ? ok(65535) : parsePort(hiText);
   if ("error" in hi) return hi;
-  if (lo.value > hi.value) return fail(`port range ${text} is backwards`);
+  if (lo.value > hi.value && !backwards) return fail(`port range ${text} is backwards`);
   return ok({ lo: lo.value, hi: hi.value });
 }
 
@@ -69,6 +72,62 @@ export function parseProtocol(text: string): Parsed<number> {
 
 export function protocolName(n: number): string {
   return PROTOCOL_NAMES.get(n) ?? String(n);
+}
+
+/**
+ * The option `written` names among `names`, as getopt_long finds it for iptables: the name itself,
+ * or the one name it is an abbreviation of (`--restor` for `--restore-mark`, as a line cut short
+ * leaves it); undefined when it names none, or more than one.
+ */
+export function longOption(written: string, names: readonly string[]): string | undefined {
+  if (names.includes(written)) return written;
+  const candidates = names.filter((n) => n.startsWith(written));
+  // iptables' own long options are in the same table: `--mod` could be --mode or --modprobe.
+  if (GLOBAL_OPTIONS.some((n) => n.startsWith(written))) return undefined;
+  return candidates.length === 1 ? candidates[0] : undefined;
+}
+
+/** iptables' own long options (iptables.c), which an abbreviation must not fit too. */
+const GLOBAL_OPTIONS = [
+  "append", "delete", "check", "insert", "replace", "list", "list-rules", "flush", "zero", "new-chain",
+  "delete-chain", "rename-chain", "policy", "source", "destination", "src", "dst", "protocol", "in-interface",
+  "jump", "table", "match", "numeric", "out-interface", "verbose", "wait", "wait-interval", "exact", "fragment",
+  "version", "help", "line-numbers", "modprobe", "set-counters", "goto", "ipv4", "ipv6",
+];
+
+/**
+ * How iptables reads an IPv4 address not written in four plain parts: its own parser takes one to
+ * four decimal parts and fills the rest with zeros (`10.1` is 10.1.0.0, as a line cut short leaves
+ * it); what that refuses goes to the resolver, which reads inet_aton's forms (`999999` is
+ * 0.15.66.63, `0x7f000001` is 127.0.0.1). The address in four plain parts, keeping any `/mask`;
+ * null when `text` is plain already or neither form (a host name iptables would look up).
+ */
+export function xtablesIPv4(text: string): string | null {
+  const slash = text.indexOf("/");
+  const address = slash < 0 ? text : text.slice(0, slash);
+  const parts = address.split(".");
+  let bytes: number[] | null = null;
+  if (parts.length <= 4 && parts.every((p) => /^[0-9]{1,3}$/.test(p) && Number(p) <= 255)) bytes = [...parts.map(Number), 0, 0, 0].slice(0, 4);
+  else bytes = inetAton(parts);
+  if (bytes === null) return null;
+  const plain = bytes.join(".");
+  return plain === address ? null : plain + (slash < 0 ? "" : text.slice(slash));
+}
+
+/** inet_aton(3): parts in C's bases (0x hex, leading 0 octal), the last filling the bytes left. */
+function inetAton(parts: readonly string[]): number[] | null {
+  if (parts.length > 4) return null;
+  const values: number[] = [];
+  for (const p of parts) {
+    const v = /^0[xX][0-9a-fA-F]+$/.test(p) ? parseInt(p.slice(2), 16) : /^0[0-7]*$/.test(p) ? parseInt(p, 8) : /^[1-9][0-9]*$/.test(p) ? Number(p) : NaN;
+    if (!Number.isFinite(v)) return null;
+    values.push(v);
+  }
+  const last = values.pop() as number;
+  if (values.some((v) => v > 255) || last >= 256 ** (4 - values.length)) return null;
+  const bytes = [...values];
+  for (let k = 4 - values.length - 1; k >= 0; k--) bytes.push(Math.floor(last / 256 ** k) % 256);
+  return bytes;
 }
 
 /** A prefix that must belong to `family` (an IPv6 address in an IPv4 table is an error). */

@@ -9,7 +9,7 @@ import type { IptBaseOption, IptExtOption, IptItem, IptLine, IptMatchModule, Ipt
 import type { Family } from "./address.js";
 import { implicitModule, lowerMatchModule, type LowerContext } from "./iptables-matches.js";
 import { isKnownTarget, lowerTarget } from "./iptables-targets.js";
-import { parseFamilyPrefix, parseProtocol } from "./iptables-values.js";
+import { parseFamilyPrefix, parseProtocol, xtablesIPv4 } from "./iptables-values.js";
 import {
   BUILTIN_CHAINS, keepRuleSpec, TABLES, type Chain, type Match, type Rule, type Ruleset, type Table, type TableName, type Target,
 } from "./netfilter.js";
@@ -231,6 +231,8 @@ class TableBuilder {
   /** Jumps to names that were neither a target nor a declared chain when read. */
   private readonly unresolved: { rule: Rule; spec: IptTargetSpec; at: SourceLine; seq: number }[] = [];
   private seq = 0;
+  /** User chains by name: where declared, and how many commands came before. */
+  private readonly declaredAt = new Map<string, { seq: number; line: number }>();
   /** Jump and goto targets by chain, shared by every rule that jumps there. */
   private readonly jumps = new Map<string, Target>();
   private readonly gotos = new Map<string, Target>();
@@ -271,7 +273,7 @@ class TableBuilder {
     private readonly report: Reporter,
   ) {
     this.table = { name, chains: new Map(), origin };
-    this.lineContext = { family: how.family, report: (column, severity, message) => this.report(this.line as SourceLine, column, severity, message) };
+    this.lineContext = { family: how.family, restoreInput: how.reparsable, report: (column, severity, message) => this.report(this.line as SourceLine, column, severity, message) };
     for (const builtin of BUILTIN_CHAINS[name]) {
       this.table.chains.set(builtin, { name: builtin, builtin: true, policy: "ACCEPT", rules: [], origin: null });
     }
@@ -297,14 +299,30 @@ class TableBuilder {
     }
     const chain: Chain = { name: chainName, builtin: false, policy: null, rules: [], origin: originOf(at, column) };
     table.chains.set(chainName, chain);
+    this.declaredAt.set(chainName, { seq: this.seq, line: at.line });
     const waiting = this.early.get(chainName);
     if (waiting) {
+      // Kept in the chain, but the table would not load: iptables-restore needs the chain first.
+      const first = waiting[0] as Early;
+      report(first.at, first.column, "error", `-${first.insertAt === null ? "A" : "I"} to chain ${chainName} before its declaration on line ${at.line}: iptables-restore rejects a rule for a chain not declared yet`);
       this.early.delete(chainName);
       for (const e of waiting) this.place(chain, e.rule, e.insertAt);
     }
   }
 
   command(source: SourceLine, node: CommandLine["node"]): void {
+    const needsChain = node.command === "N" || node.command === "P" || node.command === "A" || node.command === "I";
+    if (needsChain && node.chain === null) {
+      this.report(source, node.column, "error", `${node.flag} needs a chain name: iptables-restore refuses the line`);
+      return;
+    }
+    // `-A CHAIN WORD`: the grammar reads a capital word or a number there as -P's policy or -I's
+    // position; for any other command iptables-restore finds a stray argument.
+    const stray = node.command === "P" ? null : node.policy ?? (node.command === "I" || node.number === null ? null : String(node.number));
+    if (needsChain && stray !== null) {
+      this.report(source, node.column, "error", `${node.flag} ${node.chain ?? ""} takes no "${stray}" there: iptables-restore refuses the stray argument`);
+      return;
+    }
     if (node.command === "N" || node.command === "P") {
       if (node.chain === null) return;
       if (node.command === "N") this.declare(source, node.chain, null, node.column);
@@ -366,6 +384,10 @@ class TableBuilder {
     const isChain = (name: string, seq: number) => table.chains.has(name) || (early.get(name)?.[0]?.seq ?? Infinity) < seq;
     for (const { rule, spec, at, seq } of this.unresolved) {
       this.lowering(at);
+      const later = this.declaredAt.get(spec.name);
+      if (later !== undefined && later.seq > seq) {
+        report(at, spec.column, "error", `jump to ${spec.name} before its declaration on line ${later.line}: iptables-restore rejects a jump to a chain not declared yet`);
+      }
       rule.target = this.target(spec, isKnownTarget(spec.name), (n) => isChain(n, seq), null);
     }
     for (const [chainName, waiting] of early) {
@@ -490,7 +512,9 @@ function lowerBase(opt: IptBaseOption, ctx: LowerContext): Match | null {
   switch (flag) {
     case "-s": case "--source": case "--src":
     case "-d": case "--destination": case "--dst": {
-      const p = parseFamilyPrefix(v.text, ctx.family);
+      const plain = ctx.family === 4 ? xtablesIPv4(v.text) : null;
+      if (plain !== null) ctx.report(v.column, "warning", `${flag}: iptables reads "${v.text}" as ${plain}`);
+      const p = parseFamilyPrefix(plain ?? v.text, ctx.family);
       if ("error" in p) { ctx.report(v.column, "error", `${flag}: ${p.error}`); return null; }
       return { type: flag.startsWith("-s") || flag.startsWith("--s") ? "source" : "destination", prefix: p.value, negated };
     }

@@ -12,6 +12,8 @@ export interface Loc {
 export interface IptValue extends Loc {
   text: string;
   quoted: boolean;
+  /** A double quote never closed: the value ran to the end of the line (as iptables-restore reads it). */
+  unterminated?: true;
 }
 
 /** Where a `!` stood: before the option (`! -s X`) or between option and value (`-s ! X`, pre-1.4.3). */
@@ -66,7 +68,12 @@ export interface IptCounters {
 /** One line of an iptables dump. */
 export type IptLine =
   | { type: "table"; name: string; column: number }
-  | { type: "chain-decl"; name: string; policy: string; counters: IptCounters | null; column: number }
+  | {
+      type: "chain-decl"; name: string; policy: string; counters: IptCounters | null;
+      /** Text after the policy that is not `[p:b]`: iptables-restore ignores it. */
+      ignored: { text: string; column: number } | null;
+      column: number;
+    }
   | { type: "commit"; column: number }
   | { type: "comment"; text: string; column: number }
   | { type: "blank" }

@@ -1,5 +1,5 @@
 /** Parses the lines of an iptables dump section into syntax lines; a bad line costs only itself. */
-import type { Diagnostic } from "../diagnostics.js";
+import { diagnostic, type Diagnostic } from "../diagnostics.js";
 import * as grammar from "../generated/iptables.js";
 import type { IptBaseOption, IptExtOption, IptItem, IptLine, IptValue } from "./iptables-syntax.js";
 import { parseLine, type PeggyParser } from "./peggy-line.js";
@@ -51,9 +51,32 @@ function parseSourceLine(source: SourceLine, diagnostics: Diagnostic[] | null): 
   const fast = parseCommonLine(source.raw);
   if (fast !== null) return fast;
   const result = parseLine(parser, source, "iptables", { startRule: "Line" });
-  if (result.ok) return result.value.type === "blank" ? null : result.value;
-  diagnostics?.push(result.diagnostic);
-  return null;
+  if (!result.ok) {
+    diagnostics?.push(result.diagnostic);
+    return null;
+  }
+  const node = result.value;
+  if (node.type === "blank") return null;
+  if (diagnostics !== null && node.type === "command") warnUnterminated(source, node.spec.items, diagnostics);
+  if (diagnostics !== null && node.type === "chain-decl" && node.ignored !== null) {
+    const message = `ignored: "${node.ignored.text}" after the policy (iptables-restore reads only [packets:bytes] counters there)`;
+    diagnostics.push(diagnostic({ file: source.file, line: source.line, column: node.ignored.column }, "warning", message, source.raw));
+  }
+  return node;
+}
+
+/** A line cut short inside a quoted value still loads (iptables-restore takes the rest of the line): say so. */
+function warnUnterminated(source: SourceLine, items: readonly IptItem[], diagnostics: Diagnostic[]): void {
+  for (const item of items) {
+    const options: readonly (IptBaseOption | IptExtOption)[] = item.type === "match" || item.type === "target" ? item.options : [item];
+    for (const option of options) {
+      for (const value of option.values) {
+        if (value.unterminated !== true) continue;
+        const message = "quote never closed: iptables-restore reads the rest of the line as this value (was the line cut short?)";
+        diagnostics.push(diagnostic({ file: source.file, line: source.line, column: value.column }, "warning", message, source.raw));
+      }
+    }
+  }
 }
 
 /** Reads one line as a dump's lines are read (the fast path, else the grammar); null for a blank or bad line. */
@@ -167,7 +190,7 @@ export function parseCommonLine(text: string): IptLine | null {
     const m = CHAIN_DECL.exec(text);
     if (m === null) return null;
     const counters = m[3] !== undefined ? { packets: m[3], bytes: m[4] as string } : null;
-    return { type: "chain-decl", name: m[1] as string, policy: m[2] as string, counters, column: 1 };
+    return { type: "chain-decl", name: m[1] as string, policy: m[2] as string, counters, ignored: null, column: 1 };
   }
   if (c0 !== 45 /* - */ || text.charCodeAt(1) !== 65 /* A */ || text.charCodeAt(2) !== 32) return null;
   // Escapes, single quotes and tabs take the grammar's slower road.

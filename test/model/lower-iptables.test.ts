@@ -87,10 +87,48 @@ describe("what iptables-restore would refuse is an error at the right place", ()
     });
   }
 
-  it("flags an unknown module as a warning and keeps the rule", () => {
-    const { warnings, rule } = lower(SAVE("-A PREROUTING -m frobnicate --level 3 -j ACCEPT"));
-    expect(warnings.some((w) => /unknown match module "frobnicate"/.test(w.message))).toBe(true);
+  it("reports a module iptables does not have as an error, and keeps the rule as undecidable", () => {
+    const { errors, rule } = lower(SAVE("-A PREROUTING -m frobnicate --level 3 -j ACCEPT"));
+    expect(errors.map((e) => e.message)).toEqual(['no iptables match extension is called "frobnicate": iptables-restore would refuse this rule (podpath explores both answers)']);
     expect(rule("nat", "PREROUTING", 1)?.matches[0]).toMatchObject({ type: "opaque", module: "frobnicate" });
+  });
+
+  it("warns about a real module podpath does not decode, and keeps the rule as undecidable", () => {
+    const { errors, warnings, rule } = lower(SAVE("-A PREROUTING -m time --timestart 08:00 -j ACCEPT"));
+    expect(errors).toEqual([]);
+    expect(warnings.map((w) => w.message)).toEqual(['podpath does not decode match module "time": it cannot tell whether it matches and will explore both answers']);
+    expect(rule("nat", "PREROUTING", 1)?.matches[0]).toMatchObject({ type: "opaque", module: "time" });
+  });
+
+  it("reports what iptables-restore refuses in a rule's modules and options (checked against it: test/kernel/restore.test.ts)", () => {
+    const { errors } = lower(SAVE([
+      "-A PREROUTING -m comment -j ACCEPT",
+      "-A PREROUTING -m statistic --mode random -j ACCEPT",
+      "-A PREROUTING -m multiport -j ACCEPT",
+      "-A PREROUTING -m addrtype --dst-type eth0 -j ACCEPT",
+      "-A PREROUTING -j CONNMARK --restore-mark 0x80 --nfmask 0x80 --ctmask 0x80",
+      "-A",
+    ].join("\n")));
+    expect(errors.map((e) => `${e.line}:${e.column} ${e.message}`)).toEqual([
+      "6:15 -m comment needs --comment: iptables-restore refuses it without",
+      "7:15 -m statistic --mode random needs --probability: iptables-restore refuses it without",
+      "8:15 -m multiport needs one of --sports, --dports, --ports, --source-ports, --destination-ports: iptables-restore refuses it without",
+      expect.stringMatching(/^9:38 --dst-type: unknown address type "eth0"/),
+      '10:42 --restore-mark takes no value, found "0x80": iptables-restore refuses it',
+      "11:1 -A needs a chain name: iptables-restore refuses the line",
+    ]);
+  });
+
+  it("hands a malformed `:` or `-` line inside a dump to the iptables parser, which reports it, not skips it", () => {
+    const { b } = lower(SAVE(":INP\n-\n-A PREROUTING -j ACCEPT"));
+    expect(b.diagnostics.filter((d) => d.line === 6 || d.line === 7).map((d) => [d.line, d.severity])).toEqual([[6, "error"], [7, "error"]]);
+  });
+
+  it("reads an IPv4 address written short as iptables does, with a warning", () => {
+    const { errors, warnings, rule } = lower(SAVE("-A PREROUTING -s 192.1 -d 10.0/8 -j ACCEPT"));
+    expect(errors).toEqual([]);
+    expect(warnings.map((w) => w.message)).toEqual(['-s: iptables reads "192.1" as 192.1.0.0', '-d: iptables reads "10.0/8" as 10.0.0.0/8']);
+    expect(rule("nat", "PREROUTING", 1)?.matches.map((m) => m.type)).toEqual(["source", "destination"]);
   });
 
   it("keeps the good rules of a table that has bad ones", () => {
@@ -100,9 +138,13 @@ describe("what iptables-restore would refuse is an error at the right place", ()
 });
 
 describe("a table is read in order, and judged as a whole", () => {
-  it("resolves a jump to a chain declared after the rule, and keeps every chain's rules in command order", () => {
+  it("reports a jump to, or a rule for, a chain declared after it, and still reads every chain's rules in command order", () => {
     const { rule, errors } = lower(SAVE("-A PREROUTING -j LATER\n-A EARLY -j RETURN\n:LATER - [0:0]\n:EARLY - [0:0]\n-A EARLY -j ACCEPT\n-I EARLY 1 -j DROP\n-A LATER -j ACCEPT"));
-    expect(errors).toEqual([]);
+    // iptables-restore refuses both (legacy and nft alike).
+    expect(errors.map((e) => [e.line, e.message])).toEqual([
+      [6, "jump to LATER before its declaration on line 8: iptables-restore rejects a jump to a chain not declared yet"],
+      [7, "-A to chain EARLY before its declaration on line 9: iptables-restore rejects a rule for a chain not declared yet"],
+    ]);
     expect(rule("nat", "PREROUTING", 1)?.target).toEqual({ type: "jump", chain: "LATER" });
     // -A EARLY (line 7, before its declaration), -A EARLY (line 10), then -I EARLY 1 puts DROP first.
     expect([1, 2, 3].map((p) => [rule("nat", "EARLY", p)?.target?.type, rule("nat", "EARLY", p)?.position, rule("nat", "EARLY", p)?.origin.line])).toEqual([
@@ -138,7 +180,7 @@ describe("dump words that name JavaScript's own object members are ordinary word
     ].join("\n")));
     const messages = b.diagnostics.map((d) => `${d.line}: ${d.message}`);
     expect(messages).toEqual([
-      '6: unknown match module "constructor": podpath cannot tell whether it matches and will explore both answers',
+      '6: no iptables match extension is called "constructor": iptables-restore would refuse this rule (podpath explores both answers)',
       expect.stringMatching(/^7: -m tcp has no option --toString/),
       '8: jump to undefined chain "toString" (no chain of that name in this table, and no iptables target)',
       '9: -p: unknown protocol "constructor"',

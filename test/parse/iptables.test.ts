@@ -45,6 +45,31 @@ describe("iptables line grammar", () => {
     expect(printAppend("X", n.spec)).toBe('-A X -m comment --comment "a \\"b\\" c" -j ACCEPT');
   });
 
+  it("reads a line cut short as iptables-restore does, and says so (kernel-checked: test/kernel/restore.test.ts)", () => {
+    const text = [
+      "*nat",
+      ":PREROUTING ACCEPT [0",
+      ":KUBE-SERVICES - 0:65535",
+      '-A PREROUTING -m comment --comment "kube-sy',
+      "-A PREROUTING -j KUBE-SERVICES --",
+      ":INP",
+      "-",
+      "COMMIT",
+    ].join("\n");
+    const { lines, diagnostics } = parseIptablesSection(splitLines(text, "cut.txt"));
+    expect(lines.map((l) => l.node.type)).toEqual(["table", "chain-decl", "chain-decl", "command", "command", "commit"]);
+    expect(lines[2]?.node).toMatchObject({ type: "chain-decl", name: "KUBE-SERVICES", policy: "-", counters: null, ignored: { text: "0:65535", column: 18 } });
+    expect(lines[3]?.node).toMatchObject({ spec: { items: [{ module: "comment", options: [{ values: [{ text: "kube-sy", unterminated: true }] }] }] } });
+    expect(lines[4]?.node).toMatchObject({ spec: { items: [{ type: "target", name: "KUBE-SERVICES", options: [] }] } });
+    expect(diagnostics.map((d) => [d.line, d.severity, d.message])).toEqual([
+      [2, "warning", 'ignored: "[0" after the policy (iptables-restore reads only [packets:bytes] counters there)'],
+      [3, "warning", 'ignored: "0:65535" after the policy (iptables-restore reads only [packets:bytes] counters there)'],
+      [4, "warning", "quote never closed: iptables-restore reads the rest of the line as this value (was the line cut short?)"],
+      [6, "error", expect.stringMatching(/^iptables: Expected/)],
+      [7, "error", expect.stringMatching(/^iptables: Expected/)],
+    ]);
+  });
+
   it("reads save-format structure lines", () => {
     const { lines, diagnostics } = parseIptablesSection(splitLines("*nat\n:PREROUTING ACCEPT [12:720]\n:KUBE-SERVICES - [0:0]\n[3:180] -A PREROUTING -j KUBE-SERVICES\nCOMMIT\n", "f"));
     expect(diagnostics).toEqual([]);

@@ -321,6 +321,27 @@ const REQUIRED = new Map<string, readonly (readonly string[])[]>(Object.entries(
  * The options of the modules above that are flags: a value after one is a stray argument iptables
  * refuses, and every other option needs one.
  */
+/**
+ * `written` under the name getopt_long gives it among `names` (an abbreviation, with a warning), or
+ * undefined when it names none of them.
+ */
+export function optionNamed(written: IptExtOption, names: readonly string[], ctx: LowerContext): IptExtOption | undefined {
+  const name = longOption(written.name, names);
+  if (name === undefined || name === written.name) return name === undefined ? undefined : written;
+  ctx.report(written.column, "warning", `iptables reads --${written.name} as --${name}`);
+  return { ...written, name };
+}
+
+/** Whether `opt` has the `count` values it takes; if not, says why iptables-restore refuses it. */
+export function valuesFit(opt: IptExtOption, count: number, ctx: LowerContext): boolean {
+  if (opt.values.length === count) return true;
+  const extra = opt.values[count];
+  if (extra === undefined) ctx.report(opt.column, "error", `--${opt.name} needs a value: iptables-restore refuses it without`);
+  else if (count === 0) ctx.report(extra.column, "error", `--${opt.name} takes no value, found "${extra.text}": iptables-restore refuses it`);
+  else ctx.report(extra.column, "error", `--${opt.name} takes one value, found "${extra.text}" after it too: iptables-restore refuses the stray argument`);
+  return false;
+}
+
 /** Options that take two values (`--tcp-flags MASK COMP`). */
 const TWO_VALUES = new Set(["tcp-flags", "match-set"]);
 
@@ -372,21 +393,16 @@ export function lowerMatchModule(module: IptMatchModule, ctx: LowerContext): Mat
   const matches = MATCHES;
   let count = 0;
   for (const written of module.options) {
-    const name = longOption(written.name, spec.names);
-    const opt = name === undefined || name === written.name ? written : { ...written, name };
-    if (name !== undefined && name !== written.name) ctx.report(written.column, "warning", `iptables reads --${written.name} as --${name}`);
-    const handler = name === undefined ? undefined : spec.byName.get(name);
-    if (handler === undefined) {
-      ctx.report(opt.column, "error", `-m ${module.module} has no option --${opt.name} (expected one of ${[...spec.byName.keys()].map((o) => `--${o}`).join(", ")})`);
-      matches[count++] = { type: "opaque", module: module.module, what: `--${opt.name}` };
+    const opt = optionNamed(written, spec.names, ctx);
+    const handler = opt === undefined ? undefined : spec.byName.get(opt.name);
+    if (opt === undefined || handler === undefined) {
+      ctx.report(written.column, "error", `-m ${module.module} has no option --${written.name} (expected one of ${spec.names.map((o) => `--${o}`).join(", ")})`);
+      matches[count++] = { type: "opaque", module: module.module, what: `--${written.name}` };
       continue;
     }
-    if (MATCH_FLAGS.has(opt.name) && opt.values.length > 0) {
-      ctx.report(opt.values[0]?.column ?? opt.column, "error", `--${opt.name} takes no value, found "${opt.values[0]?.text ?? ""}": iptables-restore refuses it`);
-    } else if (!MATCH_FLAGS.has(opt.name) && (opt.values.length === 0 || (opt.values.length > 1 && !TWO_VALUES.has(opt.name)))) {
-      const extra = opt.values[1];
-      if (extra === undefined) ctx.report(opt.column, "error", `--${opt.name} needs a value: iptables-restore refuses it without`);
-      else ctx.report(extra.column, "error", `--${opt.name} takes one value, found "${extra.text}" after it too: iptables-restore refuses the stray argument`);
+    // Two values only for --tcp-flags MASK COMP (its handler checks them).
+    // A flag with a stray value is still the flag (the error is the stray value's).
+    if (!valuesFit(opt, MATCH_FLAGS.has(opt.name) ? 0 : TWO_VALUES.has(opt.name) ? opt.values.length : 1, ctx) && !MATCH_FLAGS.has(opt.name)) {
       matches[count++] = { type: "opaque", module: module.module, what: `--${opt.name}` };
       continue;
     }

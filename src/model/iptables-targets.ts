@@ -1,8 +1,8 @@
 /** Lowering of targets (`-j NAME --opt …`) to typed targets, one handler per target. */
 import type { IptExtOption, IptTargetSpec } from "../parse/iptables-syntax.js";
-import type { LowerContext } from "./iptables-matches.js";
+import { optionNamed, valuesFit, type LowerContext } from "./iptables-matches.js";
 import type { Target } from "./netfilter.js";
-import { longOption, parseMarkMask, parseNatRange, parseNumber, parsePortRange } from "./iptables-values.js";
+import { parseMarkMask, parseNatRange, parseNumber, parsePortRange } from "./iptables-values.js";
 import type { Range } from "./routing.js";
 
 type Options = Map<string, IptExtOption>;
@@ -138,22 +138,17 @@ export function lowerTarget(spec: IptTargetSpec, ctx: LowerContext, isChain: (na
   }
   const opts: Options = new Map();
   for (const written of spec.options) {
-    const name = FREE_OPTIONS.has(spec.name) ? written.name : longOption(written.name, known.options);
-    if (name === undefined) {
+    if (FREE_OPTIONS.has(spec.name)) {
+      opts.set(written.name, written);
+      continue;
+    }
+    const opt = optionNamed(written, known.options, ctx);
+    if (opt === undefined) {
       ctx.report(written.column, "error", `${spec.name} has no option --${written.name}${known.options.length ? ` (expected one of ${known.options.map((o) => `--${o}`).join(", ")})` : ""}`);
       continue;
     }
-    if (name !== written.name) ctx.report(written.column, "warning", `iptables reads --${written.name} as --${name}`);
-    const opt = name === written.name ? written : { ...written, name };
-    if (FLAGS.has(opt.name) && opt.values.length > 0) {
-      ctx.report(opt.values[0]?.column ?? opt.column, "error", `--${opt.name} takes no value, found "${opt.values[0]?.text ?? ""}": iptables-restore refuses it`);
-    } else if (!FLAGS.has(opt.name) && !FREE_OPTIONS.has(spec.name) && opt.values.length !== 1) {
-      const extra = opt.values[1];
-      if (extra === undefined) ctx.report(opt.column, "error", `--${opt.name} needs a value: iptables-restore refuses it without`);
-      else ctx.report(extra.column, "error", `--${opt.name} takes one value, found "${extra.text}" after it too: iptables-restore refuses the stray argument`);
-      continue;
-    }
-    opts.set(opt.name, opt);
+    // A flag with a stray value is still the flag (the error is the stray value's).
+    if (valuesFit(opt, FLAGS.has(opt.name) ? 0 : 1, ctx) || FLAGS.has(opt.name)) opts.set(opt.name, opt);
   }
   return known.lower(opts, ctx, spec);
 }

@@ -103,6 +103,8 @@ const GLOBAL_OPTIONS = [
  * null when `text` is plain already or neither form (a host name iptables would look up).
  */
 export function xtablesIPv4(text: string): string | null {
+  // Nearly every address is plain already: decided by one regex, not by splitting (100k+ per dump).
+  if (PLAIN_IPV4.test(text)) return null;
   const slash = text.indexOf("/");
   const address = slash < 0 ? text : text.slice(0, slash);
   const parts = address.split(".");
@@ -113,6 +115,8 @@ export function xtablesIPv4(text: string): string | null {
   const plain = bytes.join(".");
   return plain === address ? null : plain + (slash < 0 ? "" : text.slice(slash));
 }
+
+const PLAIN_IPV4 = /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:\/|$)/;
 
 /** inet_aton(3): parts in C's bases (0x hex, leading 0 octal), the last filling the bytes left. */
 function inetAton(parts: readonly string[]): number[] | null {

@@ -301,7 +301,8 @@ const UNDECODED_MODULES = new Set([
 
 /**
  * Options a module cannot do without: iptables-restore refuses `-m comment` with no `--comment`.
- * Each group needs one of its options; `*` any option at all.
+ * Each group needs one of its options; `*` any option at all. (Maps, here and below: `-m
+ * constructor` must not find Object's.)
  */
 const REQUIRED = new Map<string, readonly (readonly string[])[]>(Object.entries({
   comment: [["comment"]], mark: [["mark"]], connmark: [["mark"]], length: [["length"]], pkttype: [["pkt-type"]],
@@ -318,16 +319,13 @@ const REQUIRED = new Map<string, readonly (readonly string[])[]>(Object.entries(
 }));
 
 /**
- * The options of the modules above that are flags: a value after one is a stray argument iptables
- * refuses, and every other option needs one.
- */
-/**
  * `written` under the name getopt_long gives it among `names` (an abbreviation, with a warning), or
  * undefined when it names none of them.
  */
 export function optionNamed(written: IptExtOption, names: readonly string[], ctx: LowerContext): IptExtOption | undefined {
   const name = longOption(written.name, names);
-  if (name === undefined || name === written.name) return name === undefined ? undefined : written;
+  if (name === undefined) return undefined;
+  if (name === written.name) return written;
   ctx.report(written.column, "warning", `iptables reads --${written.name} as --${name}`);
   return { ...written, name };
 }
@@ -345,6 +343,10 @@ export function valuesFit(opt: IptExtOption, count: number, ctx: LowerContext): 
 /** Options that take two values (`--tcp-flags MASK COMP`). */
 const TWO_VALUES = new Set(["tcp-flags", "match-set"]);
 
+/**
+ * The options of the modules above that are flags: a value after one is a stray argument iptables
+ * refuses, and every other option needs one.
+ */
 const MATCH_FLAGS = new Set([
   "syn", "limit-iface-in", "limit-iface-out", "physdev-is-in", "physdev-is-out", "physdev-is-bridged",
   "transparent", "nowildcard", "restore-skmark", "loose", "validmark", "accept-local", "invert",
@@ -358,7 +360,6 @@ const STATISTIC_MODES = new Map<string, readonly string[]>([["random", ["probabi
 function checkRequired(module: IptMatchModule, ctx: LowerContext): void {
   const names = MODULE_INDEX.get(module.module)?.names ?? [];
   const has = (name: string) => module.options.some((o) => name === "*" || o.name === name || longOption(o.name, names) === name);
-  // Maps: `-m constructor` must not find Object's.
   for (const group of REQUIRED.get(module.module) ?? []) {
     if (group.some(has)) continue;
     const wanted = group[0] === "*" ? "an option" : group.length === 1 ? `--${group[0]}` : `one of ${group.map((o) => `--${o}`).join(", ")}`;

@@ -81,9 +81,9 @@ export function protocolName(n: number): string {
  */
 export function longOption(written: string, names: readonly string[]): string | undefined {
   if (names.includes(written)) return written;
-  const candidates = names.filter((n) => n.startsWith(written));
   // iptables' own long options are in the same table: `--mod` could be --mode or --modprobe.
   if (GLOBAL_OPTIONS.some((n) => n.startsWith(written))) return undefined;
+  const candidates = names.filter((n) => n.startsWith(written));
   return candidates.length === 1 ? candidates[0] : undefined;
 }
 
@@ -108,9 +108,8 @@ export function xtablesIPv4(text: string): string | null {
   const slash = text.indexOf("/");
   const address = slash < 0 ? text : text.slice(0, slash);
   const parts = address.split(".");
-  let bytes: number[] | null = null;
-  if (parts.length <= 4 && parts.every((p) => /^[0-9]{1,3}$/.test(p) && Number(p) <= 255)) bytes = [...parts.map(Number), 0, 0, 0].slice(0, 4);
-  else bytes = inetAton(parts);
+  const decimal = parts.length <= 4 && parts.every((p) => /^[0-9]{1,3}$/.test(p) && Number(p) <= 255);
+  const bytes = decimal ? [...parts.map(Number), 0, 0, 0].slice(0, 4) : inetAton(parts);
   if (bytes === null) return null;
   const plain = bytes.join(".");
   return plain === address ? null : plain + (slash < 0 ? "" : text.slice(slash));

@@ -125,8 +125,9 @@ const CLAIMS: [SectionFormat, (t: string) => boolean][] = [
 
 /** Lines that continue a section of a format but would not start one. */
 const CONTINUES: Record<SectionFormat, (t: string) => boolean> = {
-  // A `-…` or `:…` line inside a dump is the dump's, to be diagnosed there, however malformed.
-  "iptables": (t) => /^\s*(\[\d+:\d+\]\s+)?-|^\s*#|^:/.test(t),
+  // A `-…` or `:…` line inside a dump is the dump's, to be diagnosed there, however malformed
+  // (but not a `- note` bullet of the text around a paste).
+  "iptables": (t) => /^\s*(\[\d+:\d+\]\s+)?-(?:[^\s]|$)|^\s*#|^:/.test(t),
   "iptables-list": (t) => /^\s*(num\s+)?(pkts\s+bytes\s+)?target\s+prot\s+opt|^\s*\d+\s+|^\s*[A-Z][\w-]*\s+(all|tcp|udp|icmp|\d+|[a-z]+)\s+|^\s*[\w-]+\s+[\w-]+\s+--\s|Total Number of Rules|^=+\s*$|^\s*$/.test(t),
   "ip-rule": (t) => /^\s*\d+:/.test(t),
   // Bounded repeats: a long run of digits must not make this backtrack (a line is 10k+ characters at times).

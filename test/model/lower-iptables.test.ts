@@ -120,8 +120,9 @@ describe("what iptables-restore would refuse is an error at the right place", ()
   });
 
   it("hands a malformed `:` or `-` line inside a dump to the iptables parser, which reports it, not skips it", () => {
-    const { b } = lower(SAVE(":INP\n-\n-A PREROUTING -j ACCEPT"));
+    const { b } = lower(SAVE(":INP\n-\n-A PREROUTING -j ACCEPT") + "- a note written after the paste\n");
     expect(b.diagnostics.filter((d) => d.line === 6 || d.line === 7).map((d) => [d.line, d.severity])).toEqual([[6, "error"], [7, "error"]]);
+    expect(b.diagnostics.filter((d) => d.line === 10).map((d) => [d.severity, d.message])).toEqual([["info", "skipped: not part of any dump podpath reads"]]);
   });
 
   it("reads an IPv4 address written short as iptables does, with a warning", () => {

@@ -6,15 +6,18 @@
  *
  * Groups are keyed by their text in the line. Only results lowered without a diagnostic are shared
  * (the same text lowers to the same result, so a later rule loses nothing), and only groups that
- * tend to repeat are kept: not comments, host addresses or NAT destinations, which are mostly one
- * per rule (keeping comments too made the peak memory of a 30k-service node larger, not smaller).
+ * tend to repeat are kept: not host addresses or NAT destinations, which are mostly one per rule
+ * (keeping comments by their text made the peak memory of a 30k-service node larger, not smaller;
+ * they are kept by their shape instead, see VALUE_FREE_MODULES).
  */
 import type { IptItem } from "../parse/iptables-syntax.js";
-import { isKnownTarget } from "./iptables-targets.js";
 import type { Match, Target } from "./netfilter.js";
 
-/** Groups with values in them that are mostly unique to one rule. */
-const UNIQUE_MODULES = new Set(["comment"]);
+/**
+ * Modules whose option values change neither what they lower to nor what lowering says (a comment
+ * is text for people): with one option of one value, shared by their text up to that value.
+ */
+const VALUE_FREE_MODULES = new Set(["comment"]);
 const UNIQUE_TARGETS = new Set(["DNAT", "SNAT", "LOG", "NFLOG"]);
 
 export class LoweringMemo {
@@ -48,8 +51,8 @@ export class LoweringMemo {
 /**
  * The key item `k` of a rule is shared by: its text in the line `raw` (up to the next item). Null
  * for groups not worth keeping, and when the items were not parsed from their line (`raw` null).
- * Targets are keyed only when iptables defines them: what any other name lowers to depends on the
- * chains of its table (jumps to chains are shared per chain by the table itself).
+ * Only targets iptables defines may be keyed (the caller knows which): what any other name lowers
+ * to depends on the chains of its table (jumps to chains are shared per chain by the table itself).
  */
 export function memoKey(raw: string | null, items: readonly IptItem[], k: number): string | null {
   if (raw === null) return null;
@@ -59,11 +62,14 @@ export function memoKey(raw: string | null, items: readonly IptItem[], k: number
       // A host address (`-s 10.1.2.3/32`, kube-proxy's endpoint rules) rarely repeats.
       if (item.values.length === 1 && item.values[0]?.text.endsWith("/32") === true) return null;
       break;
-    case "match":
-      if (UNIQUE_MODULES.has(item.module)) return null;
-      break;
+    case "match": {
+      if (!VALUE_FREE_MODULES.has(item.module)) break;
+      const only = item.options.length === 1 ? item.options[0]?.values : undefined;
+      const value = only?.length === 1 ? only[0] : undefined;
+      return value === undefined ? null : raw.slice(item.column - 1, value.column - 1);
+    }
     case "target":
-      if (!isKnownTarget(item.name) || UNIQUE_TARGETS.has(item.name)) return null;
+      if (UNIQUE_TARGETS.has(item.name)) return null;
       break;
     case "ext":
       return null;

@@ -251,6 +251,22 @@ describe("a rule's comment and syntax", () => {
     expect(printAppend(copy.chain, ruleSpec(copy))).toBe('-A POSTROUTING -d 172.20.0.0/16 -m comment --comment "AWS SNAT CHAIN EXCLUSION" -j RETURN');
   });
 
+  it("is lowered once per shape, yet a comment written wrongly is reported on every rule that has it", () => {
+    const { b } = lower(SAVE([
+      '-A PREROUTING -m comment --comment "a" -j ACCEPT',
+      '-A PREROUTING -m comment --comment "a" "b" -j ACCEPT',
+      '-A PREROUTING -m comment --comm "c" -j ACCEPT',
+      '-A PREROUTING -m comment --comm "d" -j ACCEPT',
+      '-A PREROUTING -m comment --comment "e" "f" -j ACCEPT',
+    ].join("\n")));
+    expect(b.diagnostics.map((d) => `${d.line}:${d.column} ${d.message}`)).toEqual([
+      '7:40 --comment takes one value, found "b" after it too: iptables-restore refuses the stray argument',
+      "8:26 iptables reads --comm as --comment",
+      "9:26 iptables reads --comm as --comment",
+      '10:40 --comment takes one value, found "f" after it too: iptables-restore refuses the stray argument',
+    ]);
+  });
+
   it("is not a match: it decides nothing", () => {
     const { rule } = lower(SAVE('-A POSTROUTING -m comment --comment "only a note" -j RETURN'));
     const r = rule("nat", "POSTROUTING", 1) as Rule;

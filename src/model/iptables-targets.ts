@@ -1,7 +1,7 @@
 /** Lowering of targets (`-j NAME --opt …`) to typed targets, one handler per target. */
 import type { IptExtOption, IptTargetSpec } from "../parse/iptables-syntax.js";
 import { optionNamed, valuesFit, type LowerContext } from "./iptables-matches.js";
-import type { Target } from "./netfilter.js";
+import type { NatRange, Target } from "./netfilter.js";
 import { parseMarkMask, parseNatRange, parseNumber, parsePortRange } from "./iptables-values.js";
 import type { Range } from "./routing.js";
 
@@ -52,13 +52,13 @@ function xsetOf(opts: Options, ctx: LowerContext): { value: number; mask: number
 
 type TargetHandler = (opts: Options, ctx: LowerContext, spec: IptTargetSpec) => Target | null;
 
-const natRange = (name: string) => (opts: Options, ctx: LowerContext) => {
+function natRange(opts: Options, name: string, ctx: LowerContext): NatRange | null {
   const text = valueOf(opts, name);
   if (text === null) { ctx.report(1, "error", `missing --${name}`); return null; }
   const r = parseNatRange(text, ctx.family);
   if ("error" in r) { ctx.report(opts.get(name)?.column ?? 1, "error", `--${name}: ${r.error}`); return null; }
   return r.value;
-};
+}
 
 const CONTINUE = ["LOG", "NFLOG", "ULOG", "TRACE", "CHECKSUM", "TCPMSS", "CLASSIFY", "AUDIT", "DSCP", "TOS", "TTL", "HL",
   "SECMARK", "CONNSECMARK", "IDLETIMER", "LED", "SET", "TEE", "RATEEST", "SYNPROXY", "HMARK", "ECN", "NETMAP"];
@@ -71,11 +71,11 @@ const TARGETS = new Map<string, { options: string[]; lower: TargetHandler }>(Obj
   REJECT: { options: ["reject-with"], lower: (o) => ({ type: "reject", with: valueOf(o, "reject-with") }) },
   SNAT: {
     options: ["to-source", "random", "random-fully", "persistent"],
-    lower: (o, ctx) => { const to = natRange("to-source")(o, ctx); return to && { type: "snat", to, random: o.has("random"), randomFully: o.has("random-fully"), persistent: o.has("persistent") }; },
+    lower: (o, ctx) => { const to = natRange(o, "to-source", ctx); return to && { type: "snat", to, random: o.has("random"), randomFully: o.has("random-fully"), persistent: o.has("persistent") }; },
   },
   DNAT: {
     options: ["to-destination", "random", "persistent"],
-    lower: (o, ctx) => { const to = natRange("to-destination")(o, ctx); return to && { type: "dnat", to, random: o.has("random"), persistent: o.has("persistent") }; },
+    lower: (o, ctx) => { const to = natRange(o, "to-destination", ctx); return to && { type: "dnat", to, random: o.has("random"), persistent: o.has("persistent") }; },
   },
   MASQUERADE: { options: ["to-ports", "random", "random-fully"], lower: (o, ctx) => ({ type: "masquerade", ports: portsOf(o, "to-ports", ctx), random: o.has("random"), randomFully: o.has("random-fully") }) },
   REDIRECT: { options: ["to-ports", "random"], lower: (o, ctx) => ({ type: "redirect", ports: portsOf(o, "to-ports", ctx), random: o.has("random") }) },

@@ -4,7 +4,7 @@
  * with a warning.
  */
 import type { Family } from "./address.js";
-import type { IptExtOption, IptMatchModule, IptValue } from "../parse/iptables-syntax.js";
+import type { IptBaseOption, IptExtOption, IptMatchModule, IptValue } from "../parse/iptables-syntax.js";
 import type { CtState, Match } from "./netfilter.js";
 import {
   longOption, parseFamilyAddress, parseFamilyPrefix, parseIcmpType, parseMarkMask, parseNumber, parsePortRange,
@@ -316,6 +316,7 @@ const REQUIRED = new Map<string, readonly (readonly string[])[]>(Object.entries(
   hashlimit: [["hashlimit", "hashlimit-upto", "hashlimit-above"]], devgroup: [["src-group", "dst-group"]],
   connlimit: [["connlimit-above", "connlimit-upto"]], dscp: [["dscp", "dscp-class"]], ttl: [["ttl-eq", "ttl-lt", "ttl-gt"]],
   hl: [["hl-eq", "hl-lt", "hl-gt"]], policy: [["dir"]], bpf: [["bytecode", "object-pinned"]],
+  cluster: [["cluster-total-nodes"], ["cluster-local-node", "cluster-local-nodemask"], ["cluster-hash-seed"]],
 }));
 
 /**
@@ -339,6 +340,32 @@ export function valuesFit(opt: IptExtOption, count: number, ctx: LowerContext): 
   else ctx.report(extra.column, "error", `--${opt.name} takes one value, found "${extra.text}" after it too: iptables-restore refuses the stray argument`);
   return false;
 }
+
+/**
+ * Whether a `!` stands where iptables-restore takes it: before an option that can be inverted.
+ * After the option (`--dport ! 80`, where iptables before 1.4.3 took it) it reads the `!` as the
+ * value; either way it refuses the rule. podpath keeps the negation's meaning all the same.
+ */
+export function negationFits(opt: IptBaseOption | IptExtOption, invertible: boolean, ctx: LowerContext): void {
+  if (opt.negation === null || !ctx.restoreInput) return;
+  const flag = opt.type === "base" ? opt.flag : `--${opt.name}`;
+  if (opt.negation !== "before") ctx.report(opt.column, "error", `"${flag} !" puts "!" where iptables before 1.4.3 took it: iptables-restore refuses it (write "! ${flag}")`);
+  else if (!invertible) ctx.report(opt.column, "error", `${flag} cannot be inverted: iptables-restore refuses "! ${flag}"`);
+}
+
+/**
+ * Options of the modules above that take no `!` (iptables 1.8.9, each tried with
+ * iptables-restore; the options of `set` and `bpf` were not, and are taken as invertible).
+ */
+const NOT_INVERTIBLE = new Map<string, ReadonlySet<string>>(Object.entries({
+  comment: ["comment"], statistic: ["mode", "packet"], addrtype: ["limit-iface-in", "limit-iface-out"], conntrack: ["ctdir"],
+  nfacct: ["nfacct-name"], limit: ["limit", "limit-burst"],
+  hashlimit: ["hashlimit-burst", "hashlimit-mode", "hashlimit-name", "hashlimit-srcmask", "hashlimit-dstmask", "hashlimit-htable-size", "hashlimit-htable-max", "hashlimit-htable-expire", "hashlimit-htable-gcinterval"],
+  socket: ["transparent", "nowildcard", "restore-skmark"], rpfilter: ["loose", "validmark", "accept-local", "invert"],
+  ttl: ["ttl-lt", "ttl-gt"], hl: ["hl-lt", "hl-gt"], policy: ["dir", "pol", "strict", "next"], owner: ["suppl-groups"],
+  recent: ["name", "seconds", "reap", "hitcount", "rttl", "rsource", "rdest", "mask"], string: ["algo", "from", "to", "icase"],
+  connlimit: ["connlimit-mask", "connlimit-saddr", "connlimit-daddr"], connbytes: ["connbytes-dir", "connbytes-mode"],
+}).map(([module, options]) => [module, new Set(options)]));
 
 /** Options that take two values (`--tcp-flags MASK COMP`). */
 const TWO_VALUES = new Set(["tcp-flags", "match-set"]);
@@ -407,6 +434,7 @@ export function lowerMatchModule(module: IptMatchModule, ctx: LowerContext): Mat
       matches[count++] = { type: "opaque", module: module.module, what: `--${opt.name}` };
       continue;
     }
+    if (opt.negation !== null) negationFits(opt, NOT_INVERTIBLE.get(module.module)?.has(opt.name) !== true, ctx);
     const m = handler(opt, ctx, opt.negation !== null);
     if (m === null) continue;
     if (Array.isArray(m)) for (const one of m) matches[count++] = one;
@@ -414,6 +442,29 @@ export function lowerMatchModule(module: IptMatchModule, ctx: LowerContext): Mat
   }
   const lowered = count === 0 ? [] : matches.slice(0, count);
   return spec.finish && lowered.length > 0 ? spec.finish(lowered, module, ctx) : lowered;
+}
+
+const TCP = [6];
+const UDP = [17];
+const SCTP = [132];
+const ICMP = [1];
+const ICMPV6 = [58];
+const PORT_PROTOCOLS = [6, 17, 136, 33, 132];
+
+/**
+ * The protocols `-m MODULE` works for, or null for any: the kernel refuses the tcp, udp, sctp and
+ * icmp matches under another `-p` (iptables-restore fails at COMMIT), iptables itself multiport.
+ */
+export function moduleProtocols(module: string): readonly number[] | null {
+  switch (module) {
+    case "tcp": return TCP;
+    case "udp": return UDP;
+    case "sctp": return SCTP;
+    case "icmp": return ICMP;
+    case "icmp6": return ICMPV6;
+    case "multiport": return PORT_PROTOCOLS;
+    default: return null;
+  }
 }
 
 /** Module implied by `-p PROTO` for options written without `-m` (`-p tcp --dport 80`). */

@@ -1,6 +1,6 @@
 /** Lowering of targets (`-j NAME --opt …`) to typed targets, one handler per target. */
 import type { IptExtOption, IptTargetSpec } from "../parse/iptables-syntax.js";
-import { optionNamed, valuesFit, type LowerContext } from "./iptables-matches.js";
+import { negationFits, optionNamed, valuesFit, type LowerContext } from "./iptables-matches.js";
 import type { NatRange, Target } from "./netfilter.js";
 import { parseMarkMask, parseNatRange, parseNumber, parsePortRange } from "./iptables-values.js";
 import type { Range } from "./routing.js";
@@ -122,6 +122,16 @@ export function isKnownTarget(name: string): boolean {
   return TARGETS.has(name);
 }
 
+/** A NAT target that names ports (iptables takes them only under -p tcp, udp, sctp or dccp). */
+export function natPorts(target: Target | null): boolean {
+  if (target === null) return false;
+  switch (target.type) {
+    case "dnat": case "snat": return target.to.ports !== null;
+    case "redirect": case "masquerade": return target.ports !== null;
+    default: return false;
+  }
+}
+
 /** Lowers `-j NAME …` / `-g NAME`; `isChain` says whether NAME is a chain of the rule's table. */
 export function lowerTarget(spec: IptTargetSpec, ctx: LowerContext, isChain: (name: string) => boolean): Target | null {
   if (spec.kind === "goto") return { type: "goto", chain: spec.name };
@@ -138,6 +148,8 @@ export function lowerTarget(spec: IptTargetSpec, ctx: LowerContext, isChain: (na
   }
   const opts: Options = new Map();
   for (const written of spec.options) {
+    // No target option takes a `!`.
+    negationFits(written, false, ctx);
     if (FREE_OPTIONS.has(spec.name)) {
       opts.set(written.name, written);
       continue;

@@ -7,9 +7,9 @@ import { diagnostic, type Diagnostic, type Severity } from "../diagnostics.js";
 import type { ParsedIptLine } from "../parse/iptables.js";
 import type { IptBaseOption, IptExtOption, IptItem, IptLine, IptMatchModule, IptTargetSpec } from "../parse/iptables-syntax.js";
 import type { Family } from "./address.js";
-import { implicitModule, lowerMatchModule, type LowerContext } from "./iptables-matches.js";
-import { isKnownTarget, lowerTarget } from "./iptables-targets.js";
-import { parseFamilyPrefix, parseProtocol, xtablesIPv4 } from "./iptables-values.js";
+import { implicitModule, lowerMatchModule, moduleProtocols, negationFits, type LowerContext } from "./iptables-matches.js";
+import { isKnownTarget, lowerTarget, natPorts } from "./iptables-targets.js";
+import { parseFamilyPrefix, parseProtocol, protocolName, xtablesIPv4 } from "./iptables-values.js";
 import {
   BUILTIN_CHAINS, keepRuleSpec, TABLES, type Chain, type Match, type Rule, type Ruleset, type Table, type TableName, type Target,
 } from "./netfilter.js";
@@ -437,6 +437,33 @@ class TableBuilder {
     this.line = at;
   }
 
+  /** The protocol-bound modules of the rule being lowered (filled by index up to a count). */
+  private readonly bound: IptMatchModule[] = [];
+
+  /**
+   * What the rule's modules and its NAT ports need of its `-p` (`number`: the protocol it names, 0
+   * for none or `all`), checked as the kernel and iptables check it.
+   */
+  private checkProtocol(source: SourceLine, protocol: IptBaseOption | null, number: number, bound: number, target: Target | null, items: readonly IptItem[]): void {
+    const negated = protocol !== null && protocol.negation !== null;
+    for (let b = 0; b < bound; b++) {
+      const module = this.bound[b] as IptMatchModule;
+      const wanted = moduleProtocols(module.module) as readonly number[];
+      if (!wanted.includes(number)) {
+        const needs = module.module === "multiport" ? "-p tcp, udp, udplite, dccp or sctp" : `-p ${protocolName(wanted[0] as number)}`;
+        this.report(source, module.column, "error", `-m ${module.module} needs ${needs}, found ${writtenProtocol(protocol)}: iptables-restore refuses the rule`);
+      } else if (negated) {
+        // x_tables (iptables-legacy) refuses it; iptables-nft loads -m tcp/udp with options as its own expressions.
+        const severity = (module.module === "tcp" || module.module === "udp") && module.options.length > 0 ? "warning" : "error";
+        this.report(source, module.column, severity, `-m ${module.module} under ${writtenProtocol(protocol)}: ${severity === "error" ? "iptables-restore refuses the rule" : "an iptables-legacy node's kernel refuses the rule (iptables-nft may load it)"}`);
+      }
+    }
+    if (number === 0 && natPorts(target)) {
+      const spec = items.find((i) => i.type === "target");
+      this.report(source, spec?.column ?? 1, "error", `NAT to a port needs -p tcp, udp, sctp or dccp, found ${writtenProtocol(protocol)}: iptables-restore refuses the rule`);
+    }
+  }
+
   private lowerRule(source: SourceLine, node: CommandLine["node"], chain: string, seq: number): Rule {
     this.lowering(source);
     const memo = this.how.memo;
@@ -444,7 +471,10 @@ class TableBuilder {
     let count = 0;
     let target: Target | null = null;
     let pending: IptTargetSpec | null = null;
-    let protocol: string | null = null;
+    let protocol: IptBaseOption | null = null;
+    /** The number -p lowered to; null when it lowered to no match (`-p all`, or a protocol iptables does not know). */
+    let protocolNumber: number | null = null;
+    let bound = 0;
     let stray: IptExtOption[] | null = null;
     // Items are shared by their text only where the line was parsed from its text (not -L rows).
     const raw = this.how.reparsable ? source.raw : null;
@@ -453,12 +483,19 @@ class TableBuilder {
       const item = items[k] as IptItem;
       switch (item.type) {
         case "base": {
+          const before = count;
           for (const m of memo.matchesOf(memoKey(raw, items, k), item, this.lowerBaseOption)) matches[count++] = m;
-          if (item.flag === "-p" || item.flag === "--protocol") protocol = item.values[0]?.text ?? null;
+          if (item.flag === "-p" || item.flag === "--protocol") {
+            protocol = item;
+            const lowered = count > before ? matches[before] : undefined;
+            protocolNumber = lowered?.type === "protocol" ? lowered.protocol : null;
+          }
           break;
         }
         case "match":
           for (const m of memo.matchesOf(memoKey(raw, items, k), item, this.lowerModule)) matches[count++] = m;
+          // The usual `-p tcp -m tcp` fits at once; anything else is checked once the whole rule is read.
+          if ((protocol === null || protocol.negation !== null || protocol.values[0]?.text !== item.module) && moduleProtocols(item.module) !== null) this.bound[bound++] = item;
           break;
         case "ext":
           (stray ??= []).push(item);
@@ -480,10 +517,19 @@ class TableBuilder {
       }
     }
     if (stray !== null) {
-      const module = implicitModule(protocol);
+      const module = implicitModule(protocol?.values[0]?.text ?? null);
       const first = stray[0] as IptExtOption;
       if (module === null) this.report(source, first.column, "error", `--${first.name} needs a match module: expected -m MODULE (or -p tcp/udp) before it`);
-      else for (const m of lowerMatchModule({ type: "match", flag: "-m", module, options: stray, column: first.column }, this.lineContext)) matches[count++] = m;
+      else {
+        const implicit: IptMatchModule = { type: "match", flag: "-m", module, options: stray, column: first.column };
+        for (const m of lowerMatchModule(implicit, this.lineContext)) matches[count++] = m;
+        if (moduleProtocols(module) !== null) this.bound[bound++] = implicit;
+      }
+    }
+    if (this.how.reparsable && (bound > 0 || ((protocolNumber ?? 0) === 0 && natPorts(target)))) {
+      // `-p all` lowers to no match, and so does a protocol iptables does not know (reported with the -p).
+      const parsed = protocolNumber !== null || protocol === null ? null : parseProtocol(protocol.values[0]?.text ?? "");
+      if (parsed === null || !("error" in parsed)) this.checkProtocol(source, protocol, protocolNumber ?? parsed?.value ?? 0, bound, target, items);
     }
     const rule: Rule = {
       table: this.name,
@@ -499,11 +545,16 @@ class TableBuilder {
   }
 }
 
+function writtenProtocol(protocol: IptBaseOption | null): string {
+  return protocol === null ? "no -p" : `${protocol.negation === null ? "" : "! "}${protocol.flag} ${protocol.values[0]?.text ?? ""}`;
+}
+
 function lowerBase(opt: IptBaseOption, ctx: LowerContext): Match | null {
   const negated = opt.negation !== null;
   const flag = opt.flag;
   if (flag === "-c" || flag === "--set-counters") return null;
   if (flag === "-f" || flag === "--fragment") return { type: "fragment", negated };
+  negationFits(opt, true, ctx);
   const v = opt.values[0];
   if (opt.values.length !== 1 || v === undefined) {
     ctx.report(opt.column, "error", `${flag} takes one value, found ${opt.values.length}`);

@@ -16,8 +16,8 @@ export interface IptValue extends Loc {
   unterminated?: true;
 }
 
-/** Where a `!` stood: before the option (`! -s X`) or between option and value (`-s ! X`, pre-1.4.3). */
-export type NegationPosition = "before" | "after" | null;
+/** Where a `!` stood: before the option (`! -s X`), between option and value (`-s ! X`, pre-1.4.3), or both. */
+export type NegationPosition = "before" | "after" | "both" | null;
 
 /** A base option (`-s`, `-d`, `-i`, `-o`, `-p`, `-f`, `-c`) as written, long or short. */
 export interface IptBaseOption extends Loc {

@@ -294,7 +294,7 @@ function option(from: number, base: boolean): IptBaseOption | IptExtOption | nul
     if ((next.charCodeAt(0) === 33 || next.charCodeAt(0) === 39) && next !== "!") return null;
   }
   after = i;
-  const negation = before ? "before" : bangAfter ? "after" : null;
+  const negation = before && bangAfter ? "both" : before ? "before" : bangAfter ? "after" : null;
   const column = (TOKENS.at[from] as number) + 1;
   return isBase
     ? { type: "base", flag, negation, values, column }

@@ -23,9 +23,9 @@ function printItem(out: string[], item: IptItem): void {
     case "base":
     case "ext": {
       const flag = item.type === "base" ? item.flag : `--${item.name}`;
-      if (item.negation === "before") out.push("!", flag);
-      else if (item.negation === "after") out.push(flag, "!");
-      else out.push(flag);
+      if (item.negation === "before" || item.negation === "both") out.push("!");
+      out.push(flag);
+      if (item.negation === "after" || item.negation === "both") out.push("!");
       for (const v of item.values) out.push(printValue(v));
       return;
     }

@@ -1,7 +1,7 @@
 /**
  * Does podpath refuse what iptables-restore refuses? Every fixture's iptables-save.txt, seeded
  * mutations of it (a line dropped, repeated, cut short, swapped with another; a token dropped,
- * moved or replaced by an edge value) and hand-written cases are loaded with the real
+ * moved or replaced by an edge value; a `!` put in) and hand-written cases are loaded with the real
  * `iptables-legacy-restore` and `iptables-nft-restore` (committed into a throwaway namespace, so the
  * kernel's own checks, such as loops, take part) and read by podpath. Where both restores agree,
  * podpath must agree: an error diagnostic exactly when they refuse the dump. Where they disagree
@@ -55,6 +55,7 @@ const MUTATIONS: Mutation[] = [
     ls[i] = t.join(" ");
     return { what: `a token of line ${i + 1} replaced`, limit: dashValue(t) };
   },
+  (ls, r) => { const i = pick(r, ls.length); const t = (ls[i] ?? "").split(" "); if (t.length > 2) t.splice(tokenAt(t, r), 0, "!"); ls[i] = t.join(" "); return { what: `a "!" put into line ${i + 1}`, limit: dashValue(t) }; },
 ];
 
 /**
@@ -63,8 +64,11 @@ const MUTATIONS: Mutation[] = [
  * does not know each option's arity while parsing, reads a word starting with `-` as the next option.
  */
 function dashValue(tokens: string[]): string | undefined {
+  const takesValue = (t: string | undefined) => t !== undefined && (t.startsWith("--") || /^-[sdiop]$/.test(t));
   for (let k = 3; k < tokens.length; k++) {
-    if ((tokens[k] ?? "").startsWith("-") && (tokens[k - 1] ?? "").startsWith("--")) return "a value starting with -";
+    if (!(tokens[k] ?? "").startsWith("-")) continue;
+    // `--comment ! -j`: iptables reads the `!` as the inversion and `-j` as the value.
+    if (takesValue(tokens[k - 1]) || (tokens[k - 1] === "!" && takesValue(tokens[k - 2]))) return "a value starting with -";
   }
   return undefined;
 }
@@ -85,6 +89,16 @@ const HAND_WRITTEN: { what: string; table: string }[] = [
   { what: "a value after a flag option", table: "*mangle\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j CONNMARK --restore-mark 0x80 --nfmask 0x80 --ctmask 0x80\nCOMMIT\n" },
   { what: "unknown address type", table: "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -m addrtype --dst-type eth0 -j ACCEPT\nCOMMIT\n" },
   { what: "IPv4 addresses written short", table: "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -s 192.1 -d 10.0/8 -j ACCEPT\n-A PREROUTING -s 010.1.2.3 -j ACCEPT\nCOMMIT\n" },
+  { what: "! before options that cannot be inverted", table: "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -m comment ! --comment x -j ACCEPT\nCOMMIT\n" },
+  { what: "! before a target's option", table: "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp -j DNAT ! --to-destination 10.0.0.1:80\nCOMMIT\n" },
+  { what: "! between an option and its value (iptables before 1.4.3)", table: "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp -m tcp --dport ! 80 -j ACCEPT\nCOMMIT\n" },
+  { what: "! between -s and its address", table: "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -s ! 10.0.0.1 -j ACCEPT\nCOMMIT\n" },
+  { what: "! before options that can be inverted", table: "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp -m tcp ! --dport 80 -m statistic --mode random ! --probability 0.5 -m addrtype ! --dst-type LOCAL -j ACCEPT\nCOMMIT\n" },
+  { what: "-m tcp without -p", table: "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -m tcp --dport 80 -j ACCEPT\nCOMMIT\n" },
+  { what: "-m tcp under -p udp", table: "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p udp -m tcp --dport 80 -j ACCEPT\nCOMMIT\n" },
+  { what: "-m multiport under ! -p tcp", table: "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING ! -p tcp -m multiport --dports 80 -j ACCEPT\nCOMMIT\n" },
+  { what: "NAT to a port without -p", table: "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j DNAT --to-destination 10.0.0.1:80\nCOMMIT\n" },
+  { what: "NAT to a port under ! -p tcp and -p icmp", table: "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING ! -p tcp -j DNAT --to-destination 10.0.0.1:80\n-A PREROUTING -p icmp -j REDIRECT --to-ports 80\nCOMMIT\n" },
   { what: "a loop", table: "*nat\n:PREROUTING ACCEPT [0:0]\n:A - [0:0]\n:B - [0:0]\n-A PREROUTING -j A\n-A A -j B\n-A B -j A\nCOMMIT\n" },
 ];
 

@@ -113,9 +113,53 @@ describe("what iptables-restore would refuse is an error at the right place", ()
       "6:15 -m comment needs --comment: iptables-restore refuses it without",
       "7:15 -m statistic --mode random needs --probability: iptables-restore refuses it without",
       "8:15 -m multiport needs one of --sports, --dports, --ports, --source-ports, --destination-ports: iptables-restore refuses it without",
+      "8:15 -m multiport needs -p tcp, udp, udplite, dccp or sctp, found no -p: iptables-restore refuses the rule",
       expect.stringMatching(/^9:38 --dst-type: unknown address type "eth0"/),
       '10:42 --restore-mark takes no value, found "0x80": iptables-restore refuses it',
       "11:1 -A needs a chain name: iptables-restore refuses the line",
+    ]);
+  });
+
+  it("reports a ! where iptables-restore takes none: after an option, or before one that cannot be inverted", () => {
+    const { errors, rule } = lower(SAVE([
+      "-A PREROUTING -p tcp -m tcp ! --dport 80 -m statistic --mode random ! --probability 0.5 -j ACCEPT",
+      "-A PREROUTING -m comment ! --comment x -j ACCEPT",
+      "-A PREROUTING -p tcp -m tcp --dport ! 80 -j ACCEPT",
+      "-A PREROUTING -s ! 10.0.0.1 -j ACCEPT",
+      "-A PREROUTING -p tcp -j DNAT ! --to-destination 10.0.0.1:80",
+      "-A PREROUTING ! -d ! 10.0.0.0/8 -j ACCEPT",
+    ].join("\n")));
+    expect(errors.map((e) => `${e.line}:${e.column} ${e.message}`)).toEqual([
+      '7:26 --comment cannot be inverted: iptables-restore refuses "! --comment"',
+      '8:29 "--dport !" puts "!" where iptables before 1.4.3 took it: iptables-restore refuses it (write "! --dport")',
+      '9:15 "-s !" puts "!" where iptables before 1.4.3 took it: iptables-restore refuses it (write "! -s")',
+      '10:30 --to-destination cannot be inverted: iptables-restore refuses "! --to-destination"',
+      '11:15 "-d !" puts "!" where iptables before 1.4.3 took it: iptables-restore refuses it (write "! -d")',
+    ]);
+    // The meaning is kept all the same.
+    expect(rule("nat", "PREROUTING", 3)?.matches).toContainEqual(expect.objectContaining({ type: "port", negated: true }));
+  });
+
+  it("reports a module or NAT port under a protocol iptables-restore refuses it with", () => {
+    const { errors, warnings } = lower(SAVE([
+      "-A PREROUTING -p tcp -m tcp --dport 80 -m multiport --dports 80,443 -j ACCEPT",
+      "-A PREROUTING -p 6 -m tcp --dport 80 -j DNAT --to-destination 10.0.0.1:8080",
+      "-A PREROUTING -m tcp --dport 80 -j ACCEPT",
+      "-A PREROUTING -p udp -m tcp --dport 80 -j ACCEPT",
+      "-A PREROUTING -p all -m icmp --icmp-type 8 -j ACCEPT",
+      "-A PREROUTING ! -p tcp -m multiport --dports 80 -j ACCEPT",
+      "-A PREROUTING -j DNAT --to-destination 10.0.0.1:80",
+      "-A PREROUTING ! -p tcp -m tcp --dport 80 -j ACCEPT",
+    ].join("\n")));
+    expect(errors.map((e) => `${e.line}:${e.column} ${e.message}`)).toEqual([
+      "8:15 -m tcp needs -p tcp, found no -p: iptables-restore refuses the rule",
+      "9:22 -m tcp needs -p tcp, found -p udp: iptables-restore refuses the rule",
+      "10:22 -m icmp needs -p icmp, found -p all: iptables-restore refuses the rule",
+      "11:24 -m multiport under ! -p tcp: iptables-restore refuses the rule",
+      "12:15 NAT to a port needs -p tcp, udp, sctp or dccp, found no -p: iptables-restore refuses the rule",
+    ]);
+    expect(warnings.map((w) => `${w.line}:${w.column} ${w.message}`)).toEqual([
+      "13:24 -m tcp under ! -p tcp: an iptables-legacy node's kernel refuses the rule (iptables-nft may load it)",
     ]);
   });
 

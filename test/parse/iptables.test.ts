@@ -29,13 +29,17 @@ describe("iptables line grammar", () => {
     }
   });
 
-  it("keeps negation where it stood, in both historical positions", () => {
+  it("keeps negation where it stood, in both historical positions (or both at once)", () => {
     const modern = parseIptablesLine("-A X ! -s 10.0.0.0/8 -m addrtype ! --dst-type LOCAL -j RETURN");
     const old = parseIptablesLine("-A X -s ! 10.0.0.0/8 -m addrtype --dst-type ! LOCAL -j RETURN");
     if (modern?.type !== "command" || old?.type !== "command") throw new Error("not parsed");
     expect(modern.spec.items[0]).toMatchObject({ type: "base", flag: "-s", negation: "before" });
     expect(old.spec.items[0]).toMatchObject({ type: "base", flag: "-s", negation: "after" });
     expect(printAppend("X", old.spec)).toBe("-A X -s ! 10.0.0.0/8 -m addrtype --dst-type ! LOCAL -j RETURN");
+    const both = parseIptablesLine("-A X ! -s ! 10.0.0.0/8 -j RETURN");
+    if (both?.type !== "command") throw new Error("not parsed");
+    expect(both.spec.items[0]).toMatchObject({ type: "base", flag: "-s", negation: "both" });
+    expect(printAppend("X", both.spec)).toBe("-A X ! -s ! 10.0.0.0/8 -j RETURN");
   });
 
   it("reads quoted strings with escapes", () => {

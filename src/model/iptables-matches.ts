@@ -307,13 +307,13 @@ const UNDECODED_MODULES = new Set([
 const REQUIRED = new Map<string, readonly (readonly string[])[]>(Object.entries({
   comment: [["comment"]], mark: [["mark"]], connmark: [["mark"]], length: [["length"]], pkttype: [["pkt-type"]],
   helper: [["helper"]], state: [["state"]], icmp: [["icmp-type"]], icmp6: [["icmpv6-type"]], tos: [["tos"]],
-  quota: [["quota"]], mac: [["mac-source"]], u32: [["u32"]], connbytes: [["connbytes"]], cpu: [["cpu"]],
+  quota: [["quota"]], mac: [["mac-source"]], u32: [["u32"]], connbytes: [["connbytes"], ["connbytes-dir"], ["connbytes-mode"]], cpu: [["cpu"]],
   tcpmss: [["mss"]], nfacct: [["nfacct-name"]], osf: [["genre"]], realm: [["realm"]], connlabel: [["label"]],
   statistic: [["mode"]], multiport: [["sports", "dports", "ports", "source-ports", "destination-ports"]],
   iprange: [["src-range", "dst-range"]], addrtype: [["src-type", "dst-type"]], conntrack: [["*"]], physdev: [["*"]],
   ecn: [["*"]], set: [["match-set"]], owner: [["uid-owner", "gid-owner", "socket-exists"]],
-  recent: [["set", "rcheck", "update", "remove"]], string: [["string", "hex-string"]],
-  hashlimit: [["hashlimit", "hashlimit-upto", "hashlimit-above"]], devgroup: [["src-group", "dst-group"]],
+  recent: [["set", "rcheck", "update", "remove"]], string: [["string", "hex-string"], ["algo"]],
+  hashlimit: [["hashlimit", "hashlimit-upto", "hashlimit-above"], ["hashlimit-name"]], devgroup: [["src-group", "dst-group"]],
   connlimit: [["connlimit-above", "connlimit-upto"]], dscp: [["dscp", "dscp-class"]], ttl: [["ttl-eq", "ttl-lt", "ttl-gt"]],
   hl: [["hl-eq", "hl-lt", "hl-gt"]], policy: [["dir"]], bpf: [["bytecode", "object-pinned"]],
   cluster: [["cluster-total-nodes"], ["cluster-local-node", "cluster-local-nodemask"], ["cluster-hash-seed"]],
@@ -381,6 +381,9 @@ const MATCH_FLAGS = new Set([
   "connlimit-saddr", "connlimit-daddr", "socket-exists", "suppl-groups", "strict", "next",
 ]);
 
+/** Options iptables takes only after another of their module's (`--suppl-groups` after `--gid-owner`). */
+const NEEDS_BEFORE = new Map<string, readonly (readonly [string, string])[]>([["owner", [["suppl-groups", "gid-owner"]]]]);
+
 /** What `-m statistic --mode M` cannot do without. */
 const STATISTIC_MODES = new Map<string, readonly string[]>([["random", ["probability"]], ["nth", ["every", "packet"]]]);
 
@@ -391,6 +394,12 @@ function checkRequired(module: IptMatchModule, ctx: LowerContext): void {
     if (group.some(has)) continue;
     const wanted = group[0] === "*" ? "an option" : group.length === 1 ? `--${group[0]}` : `one of ${group.map((o) => `--${o}`).join(", ")}`;
     ctx.report(module.column, "error", `-m ${module.module} needs ${wanted}: iptables-restore refuses it without`);
+  }
+  for (const [option, before] of NEEDS_BEFORE.get(module.module) ?? []) {
+    const at = module.options.findIndex((o) => o.name === option);
+    if (at >= 0 && !module.options.slice(0, at).some((o) => o.name === before)) {
+      ctx.report((module.options[at] as IptExtOption).column, "error", `--${option} needs --${before} before it: iptables-restore refuses it`);
+    }
   }
   if (module.module !== "statistic") return;
   const mode = module.options.find((o) => o.name === "mode")?.values[0]?.text;

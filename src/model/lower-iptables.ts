@@ -14,6 +14,7 @@ import {
   BUILTIN_CHAINS, keepRuleSpec, TABLES, type Chain, type Match, type Rule, type Ruleset, type Table, type TableName, type Target,
 } from "./netfilter.js";
 import { LoweringMemo, memoKey } from "./lowering-memo.js";
+import { checkTable } from "./table-checks.js";
 import type { Origin } from "./origin.js";
 import type { SourceLine } from "../parse/source.js";
 
@@ -87,7 +88,7 @@ export function lowerIptables(listings: readonly IptablesListing[]): { rulesets:
     lowerListing(listing, ruleset, report);
   }
   for (const ruleset of rulesets.values()) {
-    for (const table of ruleset.tables.values()) checkLoops(table, diagnostics);
+    for (const table of ruleset.tables.values()) checkTable(table, diagnostics);
   }
   return { rulesets: [...rulesets.values()], diagnostics };
 }
@@ -581,76 +582,6 @@ function lowerBase(opt: IptBaseOption, ctx: LowerContext): Match | null {
       // `-p all` matches everything; kept only when negated (then nothing matches).
       if (p.value === 0 && !negated) return null;
       return { type: "protocol", protocol: p.value, name: v.text, negated };
-    }
-  }
-}
-
-/** iptables-restore refuses rulesets whose jumps form a loop; report each loop once, at the closing rule. */
-function checkLoops(table: Table, diagnostics: Diagnostic[]): void {
-  // The jump graph first, over chain numbers in typed arrays (a big table has tens of thousands of
-  // chains and a hundred thousand rules: walking the rule objects once is the cost), then
-  // depth-first with an explicit stack (jump chains thousands deep must not overflow the call stack).
-  const chains = [...table.chains.values()];
-  const number = new Map<string, number>();
-  let rules = 0;
-  for (let i = 0; i < chains.length; i++) {
-    const chain = chains[i] as Chain;
-    number.set(chain.name, i);
-    rules += chain.rules.length;
-  }
-  /** Chain i's jumps are edges first[i] … first[i + 1] - 1: the chain jumped to, and the rule's index. */
-  const first = new Int32Array(chains.length + 1);
-  const to = new Int32Array(rules);
-  const byRule = new Int32Array(rules);
-  let edges = 0;
-  for (let i = 0; i < chains.length; i++) {
-    first[i] = edges;
-    const list = (chains[i] as Chain).rules;
-    for (let r = 0; r < list.length; r++) {
-      const t = (list[r] as Rule).target;
-      if (t === null || (t.type !== "jump" && t.type !== "goto")) continue;
-      const target = number.get(t.chain);
-      if (target === undefined) continue;
-      to[edges] = target;
-      byRule[edges++] = r;
-    }
-  }
-  first[chains.length] = edges;
-
-  const NEW = 0;
-  const ACTIVE = 1;
-  const DONE = 2;
-  const state = new Uint8Array(chains.length);
-  /** The path from the root (chain numbers), and the next edge of each chain on it. */
-  const path = new Int32Array(chains.length);
-  const next = new Int32Array(chains.length);
-  for (let root = 0; root < chains.length; root++) {
-    if (state[root] !== NEW) continue;
-    let depth = 0;
-    state[root] = ACTIVE;
-    path[0] = root;
-    next[0] = first[root] as number;
-    while (depth >= 0) {
-      const chain = path[depth] as number;
-      const edge = next[depth] as number;
-      if (edge >= (first[chain + 1] as number)) {
-        state[chain] = DONE;
-        depth--;
-        continue;
-      }
-      next[depth] = edge + 1;
-      const target = to[edge] as number;
-      if (state[target] === ACTIVE) {
-        const onPath = Array.from(path.subarray(0, depth + 1));
-        const loop = [...onPath.slice(onPath.indexOf(target)), target].map((n) => (chains[n] as Chain).name).join(" → ");
-        const rule = (chains[chain] as Chain).rules[byRule[edge] as number] as Rule;
-        diagnostics.push(diagnostic(rule.origin, "error", `rule loop in table ${table.name}: ${loop} (iptables-restore rejects loops)`, rule.origin.raw));
-      } else if (state[target] === NEW) {
-        state[target] = ACTIVE;
-        depth++;
-        path[depth] = target;
-        next[depth] = first[target] as number;
-      }
     }
   }
 }

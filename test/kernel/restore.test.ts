@@ -99,6 +99,16 @@ const HAND_WRITTEN: { what: string; table: string }[] = [
   { what: "-m multiport under ! -p tcp", table: "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING ! -p tcp -m multiport --dports 80 -j ACCEPT\nCOMMIT\n" },
   { what: "NAT to a port without -p", table: "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j DNAT --to-destination 10.0.0.1:80\nCOMMIT\n" },
   { what: "NAT to a port under ! -p tcp and -p icmp", table: "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING ! -p tcp -j DNAT --to-destination 10.0.0.1:80\n-A PREROUTING -p icmp -j REDIRECT --to-ports 80\nCOMMIT\n" },
+  { what: "-m connbytes without --connbytes-mode", table: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m connbytes --connbytes 10:20 --connbytes-dir both -j ACCEPT\nCOMMIT\n" },
+  { what: "-m hashlimit without --hashlimit-name", table: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m hashlimit --hashlimit-upto 5/sec -j ACCEPT\nCOMMIT\n" },
+  { what: "-m string without --algo", table: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m string --string abc -j ACCEPT\nCOMMIT\n" },
+  { what: "--suppl-groups before --gid-owner", table: "*filter\n:OUTPUT ACCEPT [0:0]\n-A OUTPUT -m owner --uid-owner 0 --suppl-groups -j ACCEPT\nCOMMIT\n" },
+  { what: "modules with all they need", table: "*filter\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -m connbytes --connbytes 10:20 --connbytes-dir both --connbytes-mode bytes -m hashlimit --hashlimit-upto 5/sec --hashlimit-name x -m string --algo bm --string abc -j ACCEPT\n-A OUTPUT -m owner --gid-owner 0 --suppl-groups -j ACCEPT\nCOMMIT\n" },
+  { what: "DNAT in a chain reached from POSTROUTING", table: "*nat\n:POSTROUTING ACCEPT [0:0]\n:X - [0:0]\n:Y - [0:0]\n-A POSTROUTING -g X\n-A X -j Y\n-A Y -p tcp -j DNAT --to-destination 10.0.0.1:80\nCOMMIT\n" },
+  { what: "-m owner reached from INPUT", table: "*filter\n:INPUT ACCEPT [0:0]\n:X - [0:0]\n-A INPUT -j X\n-A X -m owner --uid-owner 0 -j RETURN\nCOMMIT\n" },
+  { what: "REJECT in mangle", table: "*mangle\n:INPUT ACCEPT [0:0]\n-A INPUT -j REJECT\nCOMMIT\n" },
+  { what: "MASQUERADE in PREROUTING", table: "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j MASQUERADE\nCOMMIT\n" },
+  { what: "extensions where they work, and in a chain no hook reaches", table: "*nat\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n:X - [0:0]\n:UNREACHED - [0:0]\n-A PREROUTING -j X\n-A OUTPUT -j X\n-A X -p tcp -j DNAT --to-destination 10.0.0.1:80\n-A POSTROUTING -m owner --uid-owner 0 -j MASQUERADE\n-A UNREACHED -m owner --uid-owner 0 -j ACCEPT\nCOMMIT\n" },
   { what: "a loop", table: "*nat\n:PREROUTING ACCEPT [0:0]\n:A - [0:0]\n:B - [0:0]\n-A PREROUTING -j A\n-A A -j B\n-A B -j A\nCOMMIT\n" },
 ];
 

@@ -140,6 +140,40 @@ describe("what iptables-restore would refuse is an error at the right place", ()
     expect(rule("nat", "PREROUTING", 3)?.matches).toContainEqual(expect.objectContaining({ type: "port", negated: true }));
   });
 
+  it("reports an option a module needs with another, as iptables-restore does", () => {
+    const { errors } = lower(SAVE([
+      "-A OUTPUT -m connbytes --connbytes 10:20 --connbytes-dir both -j ACCEPT",
+      "-A OUTPUT -m string --string abc -j ACCEPT",
+      "-A OUTPUT -m owner --uid-owner 0 --suppl-groups -j ACCEPT",
+      "-A OUTPUT -m owner --gid-owner 0 --suppl-groups -m hashlimit --hashlimit-upto 5/sec --hashlimit-name x -j ACCEPT",
+    ].join("\n")));
+    expect(errors.map((e) => `${e.line}:${e.column} ${e.message}`)).toEqual([
+      "6:11 -m connbytes needs --connbytes-mode: iptables-restore refuses it without",
+      "7:11 -m string needs --algo: iptables-restore refuses it without",
+      "8:34 --suppl-groups needs --gid-owner before it: iptables-restore refuses it",
+    ]);
+  });
+
+  it("reports an extension used where the kernel refuses it: another table, or a chain reached from a hook it does not work in", () => {
+    const { b } = lower(SAVE([
+      ":X - [0:0]",
+      ":Y - [0:0]",
+      "-A POSTROUTING -g X",
+      "-A X -j Y",
+      "-A Y -p tcp -j DNAT --to-destination 10.0.0.1:80",
+      "-A OUTPUT -m owner --uid-owner 0 -j MASQUERADE",
+      "-A PREROUTING -j Y",
+      ":UNREACHED - [0:0]",
+      "-A UNREACHED -m owner --uid-owner 0 -j ACCEPT",
+    ].join("\n")) + SAVE([":Z - [0:0]", "-A PREROUTING -j Z", "-A Z -m addrtype --src-type LOCAL --limit-iface-out -j RETURN", "-A INPUT -j REJECT"].join("\n"), "mangle"));
+    expect(b.diagnostics.filter((d) => d.severity !== "info").map((d) => `${d.line} ${d.severity} ${d.message}`)).toEqual([
+      "10 error DNAT works only in PREROUTING, OUTPUT, and this rule is reached from POSTROUTING: the kernel refuses the table (iptables-restore fails at COMMIT)",
+      "11 error MASQUERADE works only in POSTROUTING, and this rule is reached from OUTPUT: the kernel refuses the table (iptables-restore fails at COMMIT)",
+      "23 warning -m addrtype --limit-iface-out works only in FORWARD, OUTPUT, POSTROUTING, and this rule is reached from PREROUTING: on an iptables-legacy node the kernel refuses the table (iptables-nft loads it in a user chain)",
+      "24 error REJECT works only in table filter, not mangle: the kernel refuses the table (iptables-restore fails at COMMIT)",
+    ]);
+  });
+
   it("reports a module or NAT port under a protocol iptables-restore refuses it with", () => {
     const { errors, warnings } = lower(SAVE([
       "-A PREROUTING -p tcp -m tcp --dport 80 -m multiport --dports 80,443 -j ACCEPT",

@@ -473,8 +473,6 @@ class TableBuilder {
     let target: Target | null = null;
     let pending: IptTargetSpec | null = null;
     let protocol: IptBaseOption | null = null;
-    /** The number -p lowered to; null when it lowered to no match (`-p all`, or a protocol iptables does not know). */
-    let protocolNumber: number | null = null;
     let bound = 0;
     let stray: IptExtOption[] | null = null;
     // Items are shared by their text only where the line was parsed from its text (not -L rows).
@@ -484,19 +482,13 @@ class TableBuilder {
       const item = items[k] as IptItem;
       switch (item.type) {
         case "base": {
-          const before = count;
           for (const m of memo.matchesOf(memoKey(raw, items, k), item, this.lowerBaseOption)) matches[count++] = m;
-          if (item.flag === "-p" || item.flag === "--protocol") {
-            protocol = item;
-            const lowered = count > before ? matches[before] : undefined;
-            protocolNumber = lowered?.type === "protocol" ? lowered.protocol : null;
-          }
+          if (item.flag === "-p" || item.flag === "--protocol") protocol = item;
           break;
         }
         case "match":
           for (const m of memo.matchesOf(memoKey(raw, items, k), item, this.lowerModule)) matches[count++] = m;
-          // The usual `-p tcp -m tcp` fits at once; anything else is checked once the whole rule is read.
-          if ((protocol === null || protocol.negation !== null || protocol.values[0]?.text !== item.module) && moduleProtocols(item.module) !== null) this.bound[bound++] = item;
+          if (moduleProtocols(item.module) !== null) this.bound[bound++] = item;
           break;
         case "ext":
           (stray ??= []).push(item);
@@ -527,10 +519,10 @@ class TableBuilder {
         if (moduleProtocols(module) !== null) this.bound[bound++] = implicit;
       }
     }
-    if (this.how.reparsable && (bound > 0 || ((protocolNumber ?? 0) === 0 && natPorts(target)))) {
-      // `-p all` lowers to no match, and so does a protocol iptables does not know (reported with the -p).
-      const parsed = protocolNumber !== null || protocol === null ? null : parseProtocol(protocol.values[0]?.text ?? "");
-      if (parsed === null || !("error" in parsed)) this.checkProtocol(source, protocol, protocolNumber ?? parsed?.value ?? 0, bound, target, items);
+    if (this.how.reparsable && (bound > 0 || natPorts(target))) {
+      // No -p is protocol 0, as `-p all` is; a protocol iptables does not know is reported with the -p.
+      const parsed = protocol === null ? null : parseProtocol(protocol.values[0]?.text ?? "");
+      if (parsed === null || !("error" in parsed)) this.checkProtocol(source, protocol, parsed?.value ?? 0, bound, target, items);
     }
     const rule: Rule = {
       table: this.name,

@@ -110,12 +110,11 @@ interface Allowed {
   /** `hooks` as bits of HOOKS. */
   mask: number;
   /** iptables-nft checks the hooks only in a built-in chain (in a user chain it loads the rule). */
-  nftBuiltinOnly?: true;
+  nftBuiltinOnly: boolean;
 }
 
 function allowed(what: string, table: readonly TableName[] | null, hooks: readonly Hook[] = HOOKS, nftBuiltinOnly = false): Allowed {
-  const mask = hooks.reduce((m, h) => m | (1 << HOOKS.indexOf(h)), 0);
-  return nftBuiltinOnly ? { what, table, hooks, mask, nftBuiltinOnly } : { what, table, hooks, mask };
+  return { what, table, hooks, mask: hooks.reduce((m, h) => m | (1 << HOOKS.indexOf(h)), 0), nftBuiltinOnly };
 }
 // As iptables 1.8.9 and the kernel took each, in every built-in chain of every table.
 const DNAT = allowed("DNAT", ["nat"], ["PREROUTING", "OUTPUT"]);
@@ -208,5 +207,5 @@ function problemOf(a: Allowed, table: TableName, hooks: number, builtin: boolean
   if (a.table !== null && !a.table.includes(table)) return { why: `${a.what} works only in table ${a.table.join(" or ")}, not ${table}`, legacyOnly: false };
   if ((hooks & ~a.mask) === 0) return null;
   const outside = HOOKS.filter((_, bit) => (hooks & ~a.mask & (1 << bit)) !== 0);
-  return { why: `${a.what} works only in ${a.hooks.join(", ")}, and this rule is reached from ${outside.join(", ")}`, legacyOnly: a.nftBuiltinOnly === true && !builtin };
+  return { why: `${a.what} works only in ${a.hooks.join(", ")}, and this rule is reached from ${outside.join(", ")}`, legacyOnly: a.nftBuiltinOnly && !builtin };
 }

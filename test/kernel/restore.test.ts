@@ -93,6 +93,8 @@ const HAND_WRITTEN: { what: string; table: string }[] = [
   { what: "! before a target's option", table: "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp -j DNAT ! --to-destination 10.0.0.1:80\nCOMMIT\n" },
   { what: "! between an option and its value (iptables before 1.4.3)", table: "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp -m tcp --dport ! 80 -j ACCEPT\nCOMMIT\n" },
   { what: "! between -s and its address", table: "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -s ! 10.0.0.1 -j ACCEPT\nCOMMIT\n" },
+  { what: "! both before and after -d", table: "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING ! -d ! 10.0.0.0/8 -j ACCEPT\nCOMMIT\n" },
+  { what: "-m tcp without options under ! -p tcp", table: "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING ! -p tcp -m tcp -j ACCEPT\nCOMMIT\n" },
   { what: "! before options that can be inverted", table: "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp -m tcp ! --dport 80 -m statistic --mode random ! --probability 0.5 -m addrtype ! --dst-type LOCAL -j ACCEPT\nCOMMIT\n" },
   { what: "-m tcp without -p", table: "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -m tcp --dport 80 -j ACCEPT\nCOMMIT\n" },
   { what: "-m tcp under -p udp", table: "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p udp -m tcp --dport 80 -j ACCEPT\nCOMMIT\n" },

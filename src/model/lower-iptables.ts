@@ -14,7 +14,7 @@ import {
   BUILTIN_CHAINS, keepRuleSpec, TABLES, type Chain, type Match, type Rule, type Ruleset, type Table, type TableName, type Target,
 } from "./netfilter.js";
 import { LoweringMemo, memoKey } from "./lowering-memo.js";
-import { checkTable } from "./table-checks.js";
+import { JUMP_BY_NAME, JumpGraph, NO_JUMP } from "./table-checks.js";
 import type { Origin } from "./origin.js";
 import type { SourceLine } from "../parse/source.js";
 
@@ -41,7 +41,7 @@ export function readParsed(lines: readonly ParsedIptLine[]): IptablesListing["re
 
 type CommandLine = ParsedIptLine & { node: Extract<IptLine, { type: "command" }> };
 
-type Reporter = (at: SourceLine, column: number, severity: Severity, message: string) => void;
+type Reporter = (at: Origin, column: number, severity: Severity, message: string) => void;
 
 /** A rule or chain written from the start of its line keeps the line itself as its origin (no copy per rule). */
 function originOf(at: SourceLine, column = 1): Origin {
@@ -86,9 +86,6 @@ export function lowerIptables(listings: readonly IptablesListing[]): { rulesets:
       rulesets.set(listing.family, ruleset);
     }
     lowerListing(listing, ruleset, report);
-  }
-  for (const ruleset of rulesets.values()) {
-    for (const table of ruleset.tables.values()) checkTable(table, diagnostics);
   }
   return { rulesets: [...rulesets.values()], diagnostics };
 }
@@ -217,6 +214,21 @@ interface Early {
   insertAt: number | null;
   /** The rule's place among the table's commands. */
   seq: number;
+  /** Where its jump goes, for the jump graph. */
+  to: number;
+}
+
+/** A chain of the table being filled, with what rules share of it. */
+interface ChainEntry {
+  chain: Chain;
+  /** Its place in the table's map: its number in the jump graph. */
+  number: number;
+  /** The jump and goto targets to it, shared by every rule that jumps there (made on first use). */
+  jump: Target | null;
+  goto: Target | null;
+  /** A user chain's declaration: how many commands came before it, and its line (-1: none). */
+  declaredSeq: number;
+  declaredLine: number;
 }
 
 /**
@@ -232,14 +244,15 @@ class TableBuilder {
   /** Jumps to names that were neither a target nor a declared chain when read. */
   private readonly unresolved: { rule: Rule; spec: IptTargetSpec; at: SourceLine; seq: number }[] = [];
   private seq = 0;
-  /** User chains by name: where declared, and how many commands came before. */
-  private readonly declaredAt = new Map<string, { seq: number; line: number }>();
-  /** Jump and goto targets by chain, shared by every rule that jumps there. */
-  private readonly jumps = new Map<string, Target>();
-  private readonly gotos = new Map<string, Target>();
+  /** The table's chains by name, and by number (the order of the table's map). */
+  private readonly entries = new Map<string, ChainEntry>();
+  private readonly ordered: ChainEntry[] = [];
+  private readonly graph = new JumpGraph();
   private readonly isChain = (name: string) => this.table.chains.has(name);
-  /** The chain of the previous rule: a dump lists a chain's rules together, so most rules need no lookup. */
-  private lastChain: Chain | undefined = undefined;
+  /** The chain of the previous rule. */
+  private last: ChainEntry | undefined = undefined;
+  /** Where the target of the rule just lowered jumps, for the jump graph. */
+  private jumpTo = NO_JUMP;
   /**
    * Appended rules of the chain being filled, not yet in its array: a dump lists a chain's rules
    * together, so each chain gets one exact-size array instead of one grown by push (a big table has
@@ -275,9 +288,29 @@ class TableBuilder {
   ) {
     this.table = { name, chains: new Map(), origin };
     this.lineContext = { family: how.family, restoreInput: how.reparsable, report: (column, severity, message) => this.report(this.line as SourceLine, column, severity, message) };
-    for (const builtin of BUILTIN_CHAINS[name]) {
-      this.table.chains.set(builtin, { name: builtin, builtin: true, policy: "ACCEPT", rules: [], origin: null });
+    for (const builtin of BUILTIN_CHAINS[name]) this.addChain({ name: builtin, builtin: true, policy: "ACCEPT", rules: [], origin: null }, -1, -1);
+  }
+
+  private addChain(chain: Chain, declaredSeq: number, declaredLine: number): ChainEntry {
+    this.table.chains.set(chain.name, chain);
+    const entry: ChainEntry = { chain, number: this.ordered.length, jump: null, goto: null, declaredSeq, declaredLine };
+    this.ordered.push(entry);
+    this.entries.set(chain.name, entry);
+    return entry;
+  }
+
+  /**
+   * The chain named `name`, or undefined. A dump lists each chain's rules together, in the order it
+   * declared the chains: mostly the previous rule's chain or the next one, found without a lookup.
+   */
+  private entryOf(name: string): ChainEntry | undefined {
+    const last = this.last;
+    if (last !== undefined) {
+      if (last.chain.name === name) return last;
+      const next = this.ordered[last.number + 1];
+      if (next !== undefined && next.chain.name === name) return (this.last = next);
     }
+    return (this.last = this.entries.get(name));
   }
 
   declare(at: SourceLine, chainName: string, policy: string | null, column: number): void {
@@ -298,16 +331,14 @@ class TableBuilder {
     if (policy !== null && policy !== "-") {
       report(at, column, "error", `${chainName} is not a built-in chain of table ${name}, so it cannot have policy ${policy}`);
     }
-    const chain: Chain = { name: chainName, builtin: false, policy: null, rules: [], origin: originOf(at, column) };
-    table.chains.set(chainName, chain);
-    this.declaredAt.set(chainName, { seq: this.seq, line: at.line });
+    const entry = this.addChain({ name: chainName, builtin: false, policy: null, rules: [], origin: originOf(at, column) }, this.seq, at.line);
     const waiting = this.early.get(chainName);
     if (waiting) {
       // Kept in the chain, but the table would not load: iptables-restore needs the chain first.
       const first = waiting[0] as Early;
       report(first.at, first.column, "error", `-${first.insertAt === null ? "A" : "I"} to chain ${chainName} before its declaration on line ${at.line}: iptables-restore rejects a rule for a chain not declared yet`);
       this.early.delete(chainName);
-      for (const e of waiting) this.place(chain, e.rule, e.insertAt);
+      for (const e of waiting) this.place(entry, e.rule, e.insertAt, e.to);
     }
   }
 
@@ -336,22 +367,23 @@ class TableBuilder {
       return;
     }
     if (node.chain === null) return;
-    const last = this.lastChain;
-    const chain = last !== undefined && last.name === node.chain ? last : this.table.chains.get(node.chain);
-    this.lastChain = chain;
+    const entry = this.entryOf(node.chain);
     const seq = this.seq++;
-    const rule = this.lowerRule(source, node, chain?.name ?? node.chain, seq);
+    const rule = this.lowerRule(source, node, entry?.chain.name ?? node.chain, seq);
     const insertAt = node.command === "I" ? node.number ?? 1 : null;
-    if (chain) this.place(chain, rule, insertAt);
+    if (entry) this.place(entry, rule, insertAt, this.jumpTo);
     else {
       const waiting = this.early.get(node.chain);
-      const e = { rule, at: source, column: node.column, insertAt, seq };
+      const e = { rule, at: source, column: node.column, insertAt, seq, to: this.jumpTo };
       if (waiting) waiting.push(e);
       else this.early.set(node.chain, [e]);
     }
   }
 
-  private place(chain: Chain, rule: Rule, insertAt: number | null): void {
+  /** Puts `rule` in its chain (`to`: where it jumps, for the jump graph). */
+  private place(entry: ChainEntry, rule: Rule, insertAt: number | null, to: number): void {
+    this.graph.addRule(entry.number, rule, to);
+    const chain = entry.chain;
     if (insertAt === null) {
       if (chain !== this.runChain) {
         this.flushRun();
@@ -385,18 +417,17 @@ class TableBuilder {
     const isChain = (name: string, seq: number) => table.chains.has(name) || (early.get(name)?.[0]?.seq ?? Infinity) < seq;
     for (const { rule, spec, at, seq } of this.unresolved) {
       this.lowering(at);
-      const later = this.declaredAt.get(spec.name);
-      if (later !== undefined && later.seq > seq) {
-        report(at, spec.column, "error", `jump to ${spec.name} before its declaration on line ${later.line}: iptables-restore rejects a jump to a chain not declared yet`);
+      const later = this.entries.get(spec.name);
+      if (later !== undefined && later.declaredSeq > seq) {
+        report(at, spec.column, "error", `jump to ${spec.name} before its declaration on line ${later.declaredLine}: iptables-restore rejects a jump to a chain not declared yet`);
       }
       rule.target = this.target(spec, isKnownTarget(spec.name), (n) => isChain(n, seq), null);
     }
     for (const [chainName, waiting] of early) {
       const first = waiting[0] as Early;
       report(first.at, first.column, "error", `-${first.insertAt === null ? "A" : "I"} to undeclared chain ${chainName}: expected a ${this.how.saveFormat ? `:${chainName} - [0:0]` : `-N ${chainName}`} line before it`);
-      const chain: Chain = { name: chainName, builtin: false, policy: null, rules: [], origin: null };
-      table.chains.set(chainName, chain);
-      for (const e of waiting) this.place(chain, e.rule, e.insertAt);
+      const entry = this.addChain({ name: chainName, builtin: false, policy: null, rules: [], origin: null }, -1, -1);
+      for (const e of waiting) this.place(entry, e.rule, e.insertAt, e.to);
     }
     early.clear();
     this.flushRun();
@@ -405,6 +436,8 @@ class TableBuilder {
       // Drop the spare capacity splice left.
       chain.rules = chain.rules.slice();
     }
+    const chains = this.ordered.map((e) => e.chain);
+    this.graph.check(table, chains, (name) => this.entries.get(name)?.number, (origin, severity, message) => report(origin, origin.column, severity, message));
     return table;
   }
 
@@ -413,25 +446,10 @@ class TableBuilder {
    * the memo knows it by (null: lower it afresh).
    */
   private target(spec: IptTargetSpec, known: boolean, isChain: (name: string) => boolean, key: string | null): Target | null {
-    const shared = known ? undefined : this.chainTarget(spec);
-    if (shared !== undefined) return shared;
+    const entry = known ? undefined : this.entries.get(spec.name);
+    if (entry !== undefined) return chainTarget(entry, spec.kind);
     this.resolving = isChain;
     return this.how.memo.targetOf(key, spec, this.lowerTargetSpec);
-  }
-
-  /**
-   * A jump (or goto) to a declared chain: one target object per chain and kind, holding the declared
-   * name (one string per chain, so Map lookups by it compare pointers). Undefined for other names.
-   */
-  private chainTarget(spec: IptTargetSpec): Target | undefined {
-    const shared = spec.kind === "goto" ? this.gotos : this.jumps;
-    const seen = shared.get(spec.name);
-    if (seen !== undefined) return seen;
-    const chain = this.table.chains.get(spec.name);
-    if (chain === undefined) return undefined;
-    const target: Target = spec.kind === "goto" ? { type: "goto", chain: chain.name } : { type: "jump", chain: chain.name };
-    shared.set(chain.name, target);
-    return target;
   }
 
   private lowering(at: SourceLine): void {
@@ -475,6 +493,7 @@ class TableBuilder {
     let protocol: IptBaseOption | null = null;
     let bound = 0;
     let stray: IptExtOption[] | null = null;
+    this.jumpTo = NO_JUMP;
     // Items are shared by their text only where the line was parsed from its text (not -L rows).
     const raw = this.how.reparsable ? source.raw : null;
     const items = node.spec.items;
@@ -496,14 +515,20 @@ class TableBuilder {
         case "target": {
           if (target !== null || pending !== null) this.report(source, item.column, "error", "a rule can have only one target");
           const known = isKnownTarget(item.name);
-          const shared = known ? undefined : this.chainTarget(item);
-          if (shared === undefined && item.kind === "jump" && !known) {
+          const entry = known ? undefined : this.entries.get(item.name);
+          if (entry === undefined && item.kind === "jump" && !known) {
             // A jump to a name not declared yet is judged at the end of the table.
             pending = item;
             target = null;
+            this.jumpTo = JUMP_BY_NAME;
+          } else if (entry !== undefined) {
+            pending = null;
+            target = chainTarget(entry, item.kind);
+            this.jumpTo = entry.number;
           } else {
             pending = null;
-            target = shared ?? this.target(item, known, this.isChain, known ? memoKey(raw, items, k) : null);
+            target = this.target(item, known, this.isChain, known ? memoKey(raw, items, k) : null);
+            this.jumpTo = target !== null && (target.type === "jump" || target.type === "goto") ? JUMP_BY_NAME : NO_JUMP;
           }
           break;
         }
@@ -536,6 +561,15 @@ class TableBuilder {
     if (pending !== null) this.unresolved.push({ rule, spec: pending, at: source, seq });
     return rule;
   }
+}
+
+/**
+ * A jump (or goto) to a chain: one target object per chain and kind, shared by every rule that jumps
+ * there, holding the declared name (one string per chain, so Map lookups by it compare pointers).
+ */
+function chainTarget(entry: ChainEntry, kind: IptTargetSpec["kind"]): Target {
+  const chain = entry.chain.name;
+  return kind === "goto" ? (entry.goto ??= { type: "goto", chain }) : (entry.jump ??= { type: "jump", chain });
 }
 
 function writtenProtocol(protocol: IptBaseOption | null): string {

@@ -3,64 +3,119 @@
  * and extensions used where they do not work (DNAT outside nat's PREROUTING and OUTPUT, -m owner
  * on packets no local socket sent, …). iptables-restore fails at COMMIT for either.
  */
-import { diagnostic, type Diagnostic } from "../diagnostics.js";
+import type { Severity } from "../diagnostics.js";
 import type { Chain, Match, Rule, Table, TableName, Target } from "./netfilter.js";
+import type { Origin } from "./origin.js";
 
-/** The jumps between a table's chains, over chain numbers in typed arrays (a big table has tens of thousands of chains). */
-interface JumpGraph {
-  chains: Chain[];
-  /** Rules using an extension that works only in some tables or hooks, found on the same walk. */
-  restricted: { chain: number; rule: Rule; allowed: Allowed }[];
-  /** Chain i's jumps are edges first[i] … first[i + 1] - 1: the chain jumped to, and the rule's index. */
-  first: Int32Array;
-  to: Int32Array;
-  byRule: Int32Array;
+/** Where the checks report: at the rule's origin. */
+export type CheckReport = (at: Origin, severity: Severity, message: string) => void;
+
+/** Where a rule's jump goes, for `JumpGraph.addRule`: a chain number, or one of these. */
+export const NO_JUMP = -2;
+/** A jump or goto whose chain is known only at the table's end: read from the rule's target then. */
+export const JUMP_BY_NAME = -1;
+
+/** A rule using an extension that works only in some tables or hooks, and the chain (number) holding it. */
+interface Restricted {
+  chain: number;
+  rule: Rule;
+  allowed: Allowed;
 }
 
-export function checkTable(table: Table, diagnostics: Diagnostic[]): void {
-  const graph = jumpGraph(table);
-  checkLoops(table, graph, diagnostics);
-  checkHooks(table, graph, diagnostics);
-}
+/**
+ * The jumps between a table's chains, gathered as its rules are placed (a second walk over the
+ * rules of a big table cost more than both checks), then checked over chain numbers in typed arrays.
+ */
+export class JumpGraph {
+  private readonly from: number[] = [];
+  private readonly to: number[] = [];
+  private readonly rules: Rule[] = [];
+  private readonly restricted: Restricted[] = [];
 
-/** Walks the rule objects once: that walk is the cost of both checks. */
-function jumpGraph(table: Table): JumpGraph {
-  const chains = [...table.chains.values()];
-  const number = new Map<string, number>();
-  let rules = 0;
-  for (let i = 0; i < chains.length; i++) {
-    const chain = chains[i] as Chain;
-    number.set(chain.name, i);
-    rules += chain.rules.length;
-  }
-  const first = new Int32Array(chains.length + 1);
-  const to = new Int32Array(rules);
-  const byRule = new Int32Array(rules);
-  const restricted: JumpGraph["restricted"] = [];
-  let edges = 0;
-  for (let i = 0; i < chains.length; i++) {
-    first[i] = edges;
-    const list = (chains[i] as Chain).rules;
-    for (let r = 0; r < list.length; r++) {
-      const rule = list[r] as Rule;
-      restrictionsOf(rule, i, restricted);
-      const t = rule.target;
-      if (t === null || (t.type !== "jump" && t.type !== "goto")) continue;
-      const target = number.get(t.chain);
-      if (target === undefined) continue;
-      to[edges] = target;
-      byRule[edges++] = r;
+  /** A rule placed in chain number `chain` (chains are numbered in the order of the table's map); `to`: the chain its jump goes to, JUMP_BY_NAME or NO_JUMP. */
+  addRule(chain: number, rule: Rule, to: number): void {
+    const byTarget = targetAllowed(rule.target);
+    if (byTarget !== null) this.restricted.push({ chain, rule, allowed: byTarget });
+    const matches = rule.matches;
+    for (let m = 0; m < matches.length; m++) {
+      const allowed = matchAllowed(matches[m] as Match);
+      if (allowed !== null) this.restricted.push({ chain, rule, allowed });
     }
+    if (to === NO_JUMP) return;
+    this.from.push(chain);
+    this.to.push(to);
+    this.rules.push(rule);
   }
-  first[chains.length] = edges;
-  return { chains, restricted, first, to, byRule };
+
+  /**
+   * Runs both checks on the finished table: `chains` by number, `numberOf` a chain's number by name
+   * (for jumps resolved at the table's end).
+   */
+  check(table: Table, chains: Chain[], numberOf: (name: string) => number | undefined, report: CheckReport): void {
+    const edges = this.edges(chains, numberOf);
+    checkLoops(table, edges, report);
+    checkHooks(table, edges, this.restricted, report);
+  }
+
+  /** The edges grouped by chain, each chain's in rule order (as the kernel walks them). */
+  private edges(chains: Chain[], numberOf: (name: string) => number | undefined): Edges {
+    const { from, rules } = this;
+    const first = new Int32Array(chains.length + 1);
+    for (let e = 0; e < from.length; e++) {
+      const c = (from[e] as number) + 1;
+      first[c] = (first[c] as number) + 1;
+    }
+    for (let c = 0; c < chains.length; c++) first[c + 1] = (first[c + 1] as number) + (first[c] as number);
+    const fill = first.slice(0, chains.length);
+    const to = new Int32Array(from.length);
+    const byRule: Rule[] = new Array<Rule>(from.length);
+    for (let e = 0; e < from.length; e++) {
+      const rule = rules[e] as Rule;
+      let target = this.to[e] as number;
+      if (target === JUMP_BY_NAME) {
+        const t = rule.target;
+        target = t !== null && (t.type === "jump" || t.type === "goto") ? numberOf(t.chain) ?? NO_JUMP : NO_JUMP;
+      }
+      if (target === NO_JUMP) continue;
+      const at = (fill[from[e] as number] as number);
+      fill[from[e] as number] = at + 1;
+      to[at] = target;
+      byRule[at] = rule;
+    }
+    // Chains are filled as their rules come; -I rules, and rules placed at the table's end, come out of order.
+    for (let c = 0; c < chains.length; c++) sortSegment(to, byRule, first[c] as number, fill[c] as number);
+    return { chains, first, end: fill, to, byRule };
+  }
+}
+
+/** Chain i's jumps are edges first[i] … end[i] - 1: the chain jumped to, and the rule jumping. */
+interface Edges {
+  chains: Chain[];
+  first: Int32Array;
+  end: Int32Array;
+  to: Int32Array;
+  byRule: Rule[];
+}
+
+/** Orders edges lo … hi - 1 by their rules' positions, when they are not in order already. */
+function sortSegment(to: Int32Array, byRule: Rule[], lo: number, hi: number): void {
+  let sorted = true;
+  for (let e = lo + 1; e < hi && sorted; e++) sorted = (byRule[e - 1] as Rule).position <= (byRule[e] as Rule).position;
+  if (sorted) return;
+  const order = Array.from({ length: hi - lo }, (_, k) => lo + k).sort((a, b) => (byRule[a] as Rule).position - (byRule[b] as Rule).position);
+  const tos = order.map((e) => to[e] as number);
+  const rules = order.map((e) => byRule[e] as Rule);
+  for (let k = 0; k < order.length; k++) {
+    to[lo + k] = tos[k] as number;
+    byRule[lo + k] = rules[k] as Rule;
+  }
 }
 
 /**
  * iptables-restore refuses rulesets whose jumps form a loop; report each loop once, at the closing
  * rule. Depth-first with an explicit stack: jump chains thousands deep must not overflow the call stack.
  */
-function checkLoops(table: Table, { chains, first, to, byRule }: JumpGraph, diagnostics: Diagnostic[]): void {
+function checkLoops(table: Table, { chains, first, end, to, byRule }: Edges, report: CheckReport): void {
   const NEW = 0;
   const ACTIVE = 1;
   const DONE = 2;
@@ -77,7 +132,7 @@ function checkLoops(table: Table, { chains, first, to, byRule }: JumpGraph, diag
     while (depth >= 0) {
       const chain = path[depth] as number;
       const edge = next[depth] as number;
-      if (edge >= (first[chain + 1] as number)) {
+      if (edge >= (end[chain] as number)) {
         state[chain] = DONE;
         depth--;
         continue;
@@ -87,8 +142,8 @@ function checkLoops(table: Table, { chains, first, to, byRule }: JumpGraph, diag
       if (state[target] === ACTIVE) {
         const onPath = Array.from(path.subarray(0, depth + 1));
         const loop = [...onPath.slice(onPath.indexOf(target)), target].map((n) => (chains[n] as Chain).name).join(" → ");
-        const rule = (chains[chain] as Chain).rules[byRule[edge] as number] as Rule;
-        diagnostics.push(diagnostic(rule.origin, "error", `rule loop in table ${table.name}: ${loop} (iptables-restore rejects loops)`, rule.origin.raw));
+        const rule = byRule[edge] as Rule;
+        report(rule.origin, "error", `rule loop in table ${table.name}: ${loop} (iptables-restore rejects loops)`);
       } else if (state[target] === NEW) {
         state[target] = ACTIVE;
         depth++;
@@ -158,7 +213,7 @@ function matchAllowed(m: Match): Allowed | null {
  * fails is reported: an error where both iptables backends
  * refuse the table, a warning where only iptables-legacy does.
  */
-function checkHooks(table: Table, { chains, restricted, first, to }: JumpGraph, diagnostics: Diagnostic[]): void {
+function checkHooks(table: Table, { chains, first, end, to }: Edges, restricted: readonly Restricted[], report: CheckReport): void {
   if (restricted.length === 0) return;
   // The hooks each chain is reached from, as bits of HOOKS, spread along the jumps.
   const reached = new Uint8Array(chains.length);
@@ -172,7 +227,7 @@ function checkHooks(table: Table, { chains, restricted, first, to }: JumpGraph, 
   }
   while (work.length > 0) {
     const c = work.pop() as number;
-    for (let e = first[c] as number; e < (first[c + 1] as number); e++) {
+    for (let e = first[c] as number; e < (end[c] as number); e++) {
       const t = to[e] as number;
       const union = (reached[t] as number) | (reached[c] as number);
       if (union === reached[t]) continue;
@@ -187,18 +242,7 @@ function checkHooks(table: Table, { chains, restricted, first, to }: JumpGraph, 
     const message = problem.legacyOnly
       ? `${problem.why}: on an iptables-legacy node the kernel refuses the table (iptables-nft loads it in a user chain)`
       : `${problem.why}: the kernel refuses the table (iptables-restore fails at COMMIT)`;
-    diagnostics.push(diagnostic(rule.origin, problem.legacyOnly ? "warning" : "error", message, rule.origin.raw));
-  }
-}
-
-/** Adds the extensions of `rule` (in chain number `chain`) that work only in some tables or hooks. */
-function restrictionsOf(rule: Rule, chain: number, out: JumpGraph["restricted"]): void {
-  const byTarget = targetAllowed(rule.target);
-  if (byTarget !== null) out.push({ chain, rule, allowed: byTarget });
-  const matches = rule.matches;
-  for (let m = 0; m < matches.length; m++) {
-    const allowed = matchAllowed(matches[m] as Match);
-    if (allowed !== null) out.push({ chain, rule, allowed });
+    report(rule.origin, problem.legacyOnly ? "warning" : "error", message);
   }
 }
 

@@ -39,7 +39,8 @@ const MATCH: Describers = {
   length: (m) => `${not(m)}--length ${range(m.range)}`,
   random: (m) => `${not(m)}-m statistic --mode random --probability ${m.probability}`,
   physdev: () => "-m physdev",
-  opaque: (m) => `-m ${m.module} (${m.what})`,
+  // A base option podpath cannot evaluate (`-s` with a mask that is no prefix) is its own text.
+  opaque: (m) => (m.module.startsWith("-") ? m.what : `-m ${m.module} (${m.what})`),
 };
 
 /**

@@ -81,9 +81,8 @@ export function parsePrefix(text: string): Prefix | { error: string } {
     if (/^\d{1,3}$/.test(lenText)) {
       len = Number(lenText);
       if (len > width) return { error: `prefix length ${len} is larger than ${width} in "${text}"` };
-    } else if (addr.family === 4 && familyOf(lenText) === 4) {
-      const mask = ipNum().IPv4.fromString(lenText).getValue();
-      const maskLen = contiguousMaskLength(mask, 32);
+    } else if (familyOf(lenText) === addr.family) {
+      const maskLen = maskLength(lenText, width);
       if (maskLen === null) return { error: `mask ${lenText} is not contiguous in "${text}"` };
       len = maskLen;
     } else {
@@ -96,6 +95,20 @@ export function parsePrefix(text: string): Prefix | { error: string } {
 
 export function isError<T extends object>(v: T | { error: string }): v is { error: string } {
   return "error" in v;
+}
+
+/** `addr/mask` whose mask is an address of addr's family but not a prefix (iptables takes `10.0.0.0/255.0.255.0`). */
+export function hasNonContiguousMask(text: string): boolean {
+  const slash = text.indexOf("/");
+  if (slash < 0) return false;
+  const family = familyOf(text.slice(0, slash));
+  const maskText = text.slice(slash + 1);
+  return family !== null && familyOf(maskText) === family && maskLength(maskText, WIDTH[family]) === null;
+}
+
+function maskLength(maskText: string, width: number): number | null {
+  const mask = width === 32 ? ipNum().IPv4.fromString(maskText).getValue() : ipNum().IPv6.fromString(maskText).getValue();
+  return contiguousMaskLength(mask, width);
 }
 
 function contiguousMaskLength(mask: bigint, width: number): number | null {

@@ -296,7 +296,7 @@ export const KNOWN_MODULES: readonly string[] = [...MODULE_INDEX.keys()];
 /** Match extensions iptables has (iptables-extensions(8)) that podpath does not decode: opaque, with a warning. */
 const UNDECODED_MODULES = new Set([
   "ah", "dst", "eui64", "frag", "hbh", "ipv6header", "mh", "rt", "srh", "realm", "cluster", "connlabel", "cpu", "dccp",
-  "ecn", "esp", "ipcomp", "ipvs", "mac", "nfacct", "osf", "quota", "rateest", "tcpmss", "time", "udplite", "set",
+  "ecn", "esp", "ipcomp", "ipvs", "mac", "nfacct", "osf", "quota", "rateest", "tcpmss", "time", "set",
 ]);
 
 /**
@@ -416,7 +416,21 @@ function checkRequired(module: IptMatchModule, ctx: LowerContext): void {
 const MATCHES: Match[] = [];
 
 /** Lowers one `-m MODULE` item. */
+/** Match extensions of one family: ip6tables has no -m icmp or -m ttl, iptables no -m icmp6 or -m hl. */
+const FAMILY_MODULES: ReadonlyMap<string, Family> = new Map([
+  ["icmp", 4], ["ttl", 4], ["realm", 4], ["osf", 4],
+  ["icmp6", 6], ["hl", 6], ["dst", 6], ["eui64", 6], ["frag", 6], ["hbh", 6], ["ipv6header", 6], ["mh", 6], ["rt", 6], ["srh", 6],
+]);
+const OTHER_FAMILY_NAME: ReadonlyMap<string, string> = new Map([["icmp", "icmp6"], ["icmp6", "icmp"], ["ttl", "hl"], ["hl", "ttl"]]);
+
 export function lowerMatchModule(module: IptMatchModule, ctx: LowerContext): Match[] {
+  const only = FAMILY_MODULES.get(module.module);
+  if (only !== undefined && only !== ctx.family) {
+    const instead = OTHER_FAMILY_NAME.get(module.module);
+    const message = `-m ${module.module} is ${familyTool(only)}'s: ${familyTool(ctx.family)} has no such match${instead === undefined ? "" : ` (its own is -m ${instead})`}`;
+    ctx.report(module.column, ctx.restoreInput ? "error" : "warning", `${message}${ctx.restoreInput ? ": iptables-restore would refuse this rule" : ""} (podpath explores both answers)`);
+    return [{ type: "opaque", module: module.module, what: `-m ${module.module} matches` }];
+  }
   const spec = MODULE_INDEX.get(module.module);
   if (ctx.restoreInput) checkRequired(module, ctx);
   if (spec === undefined) {
@@ -451,6 +465,11 @@ export function lowerMatchModule(module: IptMatchModule, ctx: LowerContext): Mat
   }
   const lowered = count === 0 ? [] : matches.slice(0, count);
   return spec.finish && lowered.length > 0 ? spec.finish(lowered, module, ctx) : lowered;
+}
+
+/** The command that reads a family's rules. */
+export function familyTool(family: Family): string {
+  return family === 4 ? "iptables" : "ip6tables";
 }
 
 const TCP = [6];

@@ -1,8 +1,9 @@
 /** Lowering of targets (`-j NAME --opt …`) to typed targets, one handler per target. */
 import type { IptExtOption, IptTargetSpec } from "../parse/iptables-syntax.js";
-import { negationFits, optionNamed, valuesFit, type LowerContext } from "./iptables-matches.js";
+import type { Family } from "./address.js";
+import { familyTool, negationFits, optionNamed, valuesFit, type LowerContext } from "./iptables-matches.js";
 import type { NatRange, Target } from "./netfilter.js";
-import { parseMarkMask, parseNatRange, parseNumber, parsePortRange } from "./iptables-values.js";
+import { parseFamilyAddress, parseMarkMask, parseNatRange, parseNumber, parsePortRange } from "./iptables-values.js";
 import type { Range } from "./routing.js";
 
 type Options = Map<string, IptExtOption>;
@@ -52,6 +53,40 @@ function xsetOf(opts: Options, ctx: LowerContext): { value: number; mask: number
 
 type TargetHandler = (opts: Options, ctx: LowerContext, spec: IptTargetSpec) => Target | null;
 
+/** REJECT's reply types per family (libipt_REJECT, libip6t_REJECT): each name and its short alias. */
+const REJECT_TYPES: Record<Family, readonly (readonly [string, string])[]> = {
+  4: [
+    ["icmp-net-unreachable", "net-unreach"], ["icmp-host-unreachable", "host-unreach"], ["icmp-proto-unreachable", "proto-unreach"],
+    ["icmp-port-unreachable", "port-unreach"], ["icmp-net-prohibited", "net-prohib"], ["icmp-host-prohibited", "host-prohib"],
+    ["tcp-reset", "tcp-rst"], ["icmp-admin-prohibited", "admin-prohib"],
+  ],
+  6: [
+    ["icmp6-no-route", "no-route"], ["icmp6-adm-prohibited", "adm-prohibited"], ["icmp6-addr-unreachable", "addr-unreach"],
+    ["icmp6-port-unreachable", "port-unreach"], ["icmp6-policy-fail", "policy-fail"], ["icmp6-reject-route", "reject-route"],
+    ["tcp-reset", "tcp-reset"],
+  ],
+};
+
+/** The reply type `--reject-with TEXT` names: as iptables reads it, the first whose name or alias starts with TEXT, in any case. */
+function rejectType(text: string, family: Family): string | undefined {
+  const written = text.toLowerCase();
+  return REJECT_TYPES[family].find(([name, alias]) => name.startsWith(written) || alias.startsWith(written))?.[0];
+}
+
+function rejectWith(opts: Options, ctx: LowerContext): string | null {
+  const text = valueOf(opts, "reject-with");
+  if (text !== null && rejectType(text, ctx.family) === undefined) {
+    const names = REJECT_TYPES[ctx.family].map(([name]) => name).join(", ");
+    ctx.report(opts.get("reject-with")?.values[0]?.column ?? 1, "error", `--reject-with: ${familyTool(ctx.family)} has no reject type "${text}" (expected one of ${names})`);
+  }
+  return text;
+}
+
+/** REJECT answering with a TCP reset: the kernel takes it only under -p tcp. */
+export function rejectsWithReset(target: Target | null, family: Family): boolean {
+  return target?.type === "reject" && target.with !== null && rejectType(target.with, family) === "tcp-reset";
+}
+
 function natRange(opts: Options, name: string, ctx: LowerContext): NatRange | null {
   const text = valueOf(opts, name);
   if (text === null) { ctx.report(1, "error", `missing --${name}`); return null; }
@@ -68,7 +103,7 @@ const TARGETS = new Map<string, { options: string[]; lower: TargetHandler }>(Obj
   ACCEPT: { options: [], lower: () => ({ type: "accept" }) },
   DROP: { options: [], lower: () => ({ type: "drop" }) },
   RETURN: { options: [], lower: () => ({ type: "return" }) },
-  REJECT: { options: ["reject-with"], lower: (o) => ({ type: "reject", with: valueOf(o, "reject-with") }) },
+  REJECT: { options: ["reject-with"], lower: (o, ctx) => ({ type: "reject", with: rejectWith(o, ctx) }) },
   SNAT: {
     options: ["to-source", "random", "random-fully", "persistent"],
     lower: (o, ctx) => { const to = natRange(o, "to-source", ctx); return to && { type: "snat", to, random: o.has("random"), randomFully: o.has("random-fully"), persistent: o.has("persistent") }; },
@@ -104,7 +139,13 @@ const TARGETS = new Map<string, { options: string[]; lower: TargetHandler }>(Obj
   },
   TPROXY: {
     options: ["on-port", "on-ip", "tproxy-mark"],
-    lower: (o, ctx) => { const m = markOf(o, "tproxy-mark", ctx); return { type: "tproxy", value: m?.value ?? 0, mask: m?.mask ?? 0 }; },
+    lower: (o, ctx) => {
+      const ip = valueOf(o, "on-ip");
+      const parsed = ip === null ? null : parseFamilyAddress(ip, ctx.family);
+      if (parsed !== null && "error" in parsed) ctx.report(o.get("on-ip")?.values[0]?.column ?? 1, "error", `--on-ip: ${parsed.error}`);
+      const m = markOf(o, "tproxy-mark", ctx);
+      return { type: "tproxy", value: m?.value ?? 0, mask: m?.mask ?? 0 };
+    },
   },
   ...Object.fromEntries(CONTINUE.map((name) => [name, { options: [], lower: () => ({ type: "continue", name }) as Target }])),
 } satisfies Record<string, { options: string[]; lower: TargetHandler }>));
@@ -133,8 +174,17 @@ export function natPorts(target: Target | null): boolean {
 }
 
 /** Lowers `-j NAME …` / `-g NAME`; `isChain` says whether NAME is a chain of the rule's table. */
+/** Target extensions of one family: ip6tables has no TTL, iptables no HL. */
+const FAMILY_TARGETS: ReadonlyMap<string, Family> = new Map([["TTL", 4], ["ECN", 4], ["ULOG", 4], ["CLUSTERIP", 4], ["HL", 6]]);
+
 export function lowerTarget(spec: IptTargetSpec, ctx: LowerContext, isChain: (name: string) => boolean): Target | null {
   if (spec.kind === "goto") return { type: "goto", chain: spec.name };
+  const only = FAMILY_TARGETS.get(spec.name);
+  if (only !== undefined && only !== ctx.family) {
+    const message = `target ${spec.name} is ${familyTool(only)}'s: ${familyTool(ctx.family)} has no such target${spec.name === "TTL" ? " (its own is HL)" : spec.name === "HL" ? " (its own is TTL)" : ""}`;
+    ctx.report(spec.column, ctx.restoreInput ? "error" : "warning", ctx.restoreInput ? `${message}: iptables-restore would refuse this rule` : message);
+    return { type: "unknown", name: spec.name };
+  }
   const known = TARGETS.get(spec.name);
   if (known === undefined) {
     if (isChain(spec.name)) return { type: "jump", chain: spec.name };

@@ -1,5 +1,6 @@
 /** Value syntax shared by iptables matches and targets: numbers, marks, ports, protocols, NAT ranges. */
 import { familyOf, parseAddress, parsePrefix, type Family, type IpAddr, type Prefix } from "./address.js";
+import { protocolNumber } from "./protocols.js";
 import type { NatRange } from "./netfilter.js";
 import type { Range } from "./routing.js";
 
@@ -57,14 +58,16 @@ export function parsePortRange(text: string, separator: ":" | "-" = ":", backwar
   return ok({ lo: lo.value, hi: hi.value });
 }
 
-const PROTOCOLS: ReadonlyMap<string, number> = new Map(Object.entries({
-  all: 0, icmp: 1, igmp: 2, tcp: 6, udp: 17, gre: 47, esp: 50, ah: 51, icmpv6: 58,
-  "ipv6-icmp": 58, sctp: 132, udplite: 136, mh: 135,
-}));
-const PROTOCOL_NAMES = new Map([...PROTOCOLS].map(([k, v]) => [v, k]));
+/** The names podpath prints for protocol numbers (the rest print as numbers). */
+const PROTOCOL_NAMES: ReadonlyMap<number, string> = new Map([
+  [0, "all"], [1, "icmp"], [2, "igmp"], [6, "tcp"], [17, "udp"], [47, "gre"], [50, "esp"], [51, "ah"],
+  [58, "ipv6-icmp"], [132, "sctp"], [135, "mh"], [136, "udplite"],
+]);
 
+/** `-p`'s value as xtables_parse_protocol reads it: a number up to 255, or a name from /etc/protocols. */
 export function parseProtocol(text: string): Parsed<number> {
-  const named = PROTOCOLS.get(text.toLowerCase());
+  // No name is a number: names first, as nearly every -p is a name.
+  const named = protocolNumber(text);
   if (named !== undefined) return ok(named);
   const n = parseNumber(text, 255);
   return "error" in n ? fail(`unknown protocol "${text}"`) : n;
@@ -133,8 +136,14 @@ function inetAton(parts: readonly string[]): number[] | null {
   return bytes;
 }
 
+/** iptables reads addresses with inet_pton, which takes no `%zone` (then it looks the text up as a host name, and fails). */
+function zoneError(text: string): string {
+  return `"${text}" is not an address iptables reads (no %zone)`;
+}
+
 /** A prefix that must belong to `family` (an IPv6 address in an IPv4 table is an error). */
 export function parseFamilyPrefix(text: string, family: Family): Parsed<Prefix> {
+  if (text.includes("%")) return fail(zoneError(text));
   const p = parsePrefix(text);
   if ("error" in p) return fail(p.error);
   if (p.family !== family) return fail(`IPv${p.family} address "${text}" in an IPv${family} ruleset`);
@@ -142,6 +151,7 @@ export function parseFamilyPrefix(text: string, family: Family): Parsed<Prefix> 
 }
 
 export function parseFamilyAddress(text: string, family: Family): Parsed<IpAddr> {
+  if (text.includes("%")) return fail(zoneError(text));
   const a = parseAddress(text);
   if ("error" in a) return fail(a.error);
   if (a.family !== family) return fail(`IPv${a.family} address "${text}" in an IPv${family} ruleset`);

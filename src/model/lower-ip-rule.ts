@@ -4,13 +4,8 @@ import type { IpRuleSyntax, RuleOptionSyntax, Token } from "../parse/ip-syntax.j
 import { isError, parsePrefix, type Family, type Prefix } from "./address.js";
 import { familyName, familyOfText, parseDsfield, parseNumber, report, reportUnknownRuns } from "./lower-ip-common.js";
 import type { Origin } from "./origin.js";
+import { protocolNumber } from "./protocols.js";
 import { normaliseTable, type IpRule, type Range, type RuleAction } from "./routing.js";
-
-/** IP protocol names as `ip rule` prints them (from /etc/protocols). */
-const IP_PROTOCOLS: ReadonlyMap<string, number> = new Map(Object.entries({
-  icmp: 1, igmp: 2, ipip: 4, ipencap: 4, tcp: 6, egp: 8, udp: 17, ipv6: 41, gre: 47, esp: 50, ah: 51,
-  "ipv6-icmp": 58, icmpv6: 58, ospf: 89, pim: 103, sctp: 132, udplite: 136, dccp: 33, mptcp: 262,
-}));
 
 /** The table name `ip rule` prints for an l3mdev rule: the VRF device's table, chosen per packet. */
 const L3MDEV_TABLE = "[l3mdev-table]";
@@ -43,7 +38,7 @@ const HANDLERS: Handlers = {
     d.tos = tos;
   },
   ipproto: (o, d, ctx) => {
-    const proto = parseNumber(o.value.text, 255) ?? IP_PROTOCOLS.get(o.value.text.toLowerCase()) ?? null;
+    const proto = parseNumber(o.value.text, 255) ?? protocolNumber(o.value.text) ?? null;
     if (proto === null) fail(ctx, o.value, `ip rule: ipproto "${o.value.text}" is not a protocol number or a known protocol name`);
     d.ipproto = proto;
   },

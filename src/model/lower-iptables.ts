@@ -6,9 +6,10 @@
 import { diagnostic, type Diagnostic, type Severity } from "../diagnostics.js";
 import type { ParsedIptLine } from "../parse/iptables.js";
 import type { IptBaseOption, IptExtOption, IptItem, IptLine, IptMatchModule, IptTargetSpec } from "../parse/iptables-syntax.js";
-import type { Family } from "./address.js";
+import { hasNonContiguousMask, type Family } from "./address.js";
+import { IPV6_EXTENSION_HEADERS } from "./protocols.js";
 import { implicitModule, lowerMatchModule, moduleProtocols, negationFits, type LowerContext } from "./iptables-matches.js";
-import { isKnownTarget, lowerTarget, natPorts } from "./iptables-targets.js";
+import { isKnownTarget, lowerTarget, natPorts, rejectsWithReset } from "./iptables-targets.js";
 import { parseFamilyPrefix, parseProtocol, protocolName, xtablesIPv4 } from "./iptables-values.js";
 import {
   BUILTIN_CHAINS, keepRuleSpec, TABLES, type Chain, type Match, type Rule, type Ruleset, type Table, type TableName, type Target,
@@ -481,6 +482,10 @@ class TableBuilder {
       const spec = items.find((i) => i.type === "target");
       this.report(source, spec?.column ?? 1, "error", `NAT to a port needs -p tcp, udp, sctp or dccp, found ${writtenProtocol(protocol)}: iptables-restore refuses the rule`);
     }
+    if ((number !== 6 || negated) && rejectsWithReset(target, this.how.family)) {
+      const spec = items.find((i) => i.type === "target");
+      this.report(source, spec?.column ?? 1, "error", `REJECT --reject-with tcp-reset needs -p tcp, found ${writtenProtocol(protocol)}: the kernel refuses the table (iptables-restore fails at COMMIT)`);
+    }
   }
 
   private lowerRule(source: SourceLine, node: CommandLine["node"], chain: string, seq: number): Rule {
@@ -544,7 +549,7 @@ class TableBuilder {
         if (moduleProtocols(module) !== null) this.bound[bound++] = implicit;
       }
     }
-    if (this.how.reparsable && (bound > 0 || natPorts(target))) {
+    if (this.how.reparsable && (bound > 0 || natPorts(target) || rejectsWithReset(target, this.how.family))) {
       // No -p is protocol 0, as `-p all` is; a protocol iptables does not know is reported with the -p.
       const parsed = protocol === null ? null : parseProtocol(protocol.values[0]?.text ?? "");
       if (parsed === null || !("error" in parsed)) this.checkProtocol(source, protocol, parsed?.value ?? 0, bound, target, items);
@@ -580,7 +585,11 @@ function lowerBase(opt: IptBaseOption, ctx: LowerContext): Match | null {
   const negated = opt.negation !== null;
   const flag = opt.flag;
   if (flag === "-c" || flag === "--set-counters") return null;
-  if (flag === "-f" || flag === "--fragment") return { type: "fragment", negated };
+  if (flag === "-f" || flag === "--fragment") {
+    if (ctx.family === 4) return { type: "fragment", negated };
+    ctx.report(opt.column, ctx.restoreInput ? "error" : "warning", `${flag} is IPv4's: ip6tables refuses it (its own is -m frag)`);
+    return null;
+  }
   negationFits(opt, true, ctx);
   const v = opt.values[0];
   if (opt.values.length !== 1 || v === undefined) {
@@ -593,6 +602,11 @@ function lowerBase(opt: IptBaseOption, ctx: LowerContext): Match | null {
       const plain = ctx.family === 4 ? xtablesIPv4(v.text) : null;
       if (plain !== null) ctx.report(v.column, "warning", `${flag}: iptables reads "${v.text}" as ${plain}`);
       const p = parseFamilyPrefix(plain ?? v.text, ctx.family);
+      if ("error" in p && hasNonContiguousMask(plain ?? v.text)) {
+        // The kernel compares (address & mask) with it; a prefix cannot say that.
+        ctx.report(v.column, "warning", `${flag} ${v.text}: its mask is not a prefix; podpath cannot evaluate this match and explores both answers`);
+        return { type: "opaque", module: flag, what: `${negated ? "! " : ""}${flag} ${v.text}` };
+      }
       if ("error" in p) { ctx.report(v.column, "error", `${flag}: ${p.error}`); return null; }
       return { type: flag.startsWith("-s") || flag.startsWith("--s") ? "source" : "destination", prefix: p.value, negated };
     }
@@ -607,6 +621,9 @@ function lowerBase(opt: IptBaseOption, ctx: LowerContext): Match | null {
       if ("error" in p) { ctx.report(v.column, "error", `${flag}: ${p.error}`); return null; }
       // `-p all` matches everything; kept only when negated (then nothing matches).
       if (p.value === 0 && !negated) return null;
+      if (ctx.family === 6 && !negated && IPV6_EXTENSION_HEADERS.has(p.value)) {
+        ctx.report(v.column, "warning", `${flag} ${v.text} never matches: the kernel compares the header after IPv6's extension headers (as ip6tables warns: use an extension match, e.g. -m frag)`);
+      }
       return { type: "protocol", protocol: p.value, name: v.text, negated };
     }
   }

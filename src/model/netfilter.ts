@@ -64,6 +64,7 @@ export type Match =
   /** Never true for a routed packet: physdev needs a bridge (podpath traces routed packets). */
   | { type: "physdev"; matchesUnbridged: boolean }
   /** Something a dump cannot tell (ipset membership, socket owner, rate limits, …). */
+  /** `module`: the match module, or the base option (`-s`) when it is one podpath cannot evaluate. */
   | { type: "opaque"; module: string; what: string };
 
 export interface NatRange {

@@ -1,9 +1,10 @@
 /**
- * Does podpath refuse what iptables-restore refuses? Every fixture's iptables-save.txt, seeded
- * mutations of it (a line dropped, repeated, cut short, swapped with another; a token dropped,
- * moved or replaced by an edge value; a `!` put in) and hand-written cases are loaded with the real
- * `iptables-legacy-restore` and `iptables-nft-restore` (committed into a throwaway namespace, so the
- * kernel's own checks, such as loops, take part) and read by podpath. Where both restores agree,
+ * Does podpath refuse what iptables-restore refuses? Every fixture's iptables-save.txt, generated
+ * IPv6 nodes' ip6tables-save.txt, seeded mutations of each (a line dropped, repeated, cut short,
+ * swapped with another; a token dropped, moved or replaced by an edge value; a `!` put in) and
+ * hand-written cases are loaded with the real `iptables-legacy-restore` and `iptables-nft-restore`
+ * (ip6tables-… for IPv6; committed into a throwaway namespace, so the kernel's own checks, such as
+ * loops, take part) and read by podpath. Where both restores agree,
  * podpath must agree: an error diagnostic exactly when they refuse the dump. Where they disagree
  * with each other (legacy refuses a chain declared twice, nft does not), podpath may say either.
  *
@@ -14,6 +15,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { parseBundle } from "../../src/model/bundle.js";
+import { generateNode6 } from "./gen-node6.js";
 import { CommandError, kernelUnsupportedReason, Session } from "./netns.js";
 import { rng, type Rng } from "./packets.js";
 import { REPO } from "./podpath.js";
@@ -25,9 +27,13 @@ const fixturesDir = join(REPO, "fixtures");
 const dumps = readdirSync(fixturesDir)
   .filter((d) => existsSync(join(fixturesDir, d, "iptables-save.txt")))
   .sort()
-  .map((d) => ({ name: `fixtures/${d}/iptables-save.txt`, text: readFileSync(join(fixturesDir, d, "iptables-save.txt"), "utf8") }));
+  .map((d) => ({ name: `fixtures/${d}/iptables-save.txt`, family: 4 as Family, text: readFileSync(join(fixturesDir, d, "iptables-save.txt"), "utf8") }))
+  .concat([1, 2, 3].map((i) => ({ name: `generated IPv6 node ${i}`, family: 6 as Family, text: generateNode6(rng(SEED + i), i).files["ip6tables-save.txt"] ?? "" })));
 
-const EDGE_TOKENS = ["999999", "0", "-1", "10.0.0.0/33", "1.2.3.4/0", "65536", "0x", "!", "--foo", "-m", "tcp", "ACCEPT", "0:65535", "5:1", "::1", "256.1.1.1", "0xffffffff/0xffffffff", '""', "eth0+", "a,b", "192.1", "LOCAL"];
+type Family = 4 | 6;
+
+const EDGE_TOKENS = ["999999", "0", "-1", "10.0.0.0/33", "1.2.3.4/0", "65536", "0x", "!", "--foo", "-m", "tcp", "ACCEPT", "0:65535", "5:1", "::1", "256.1.1.1", "0xffffffff/0xffffffff", '""', "eth0+", "a,b", "192.1", "LOCAL",
+  "fd00::/129", "[fd00::1]:80", "fe80::1%eth0", "icmp", "icmp6", "vrrp", "tcp-reset"];
 
 /** What a mutation did, and whether it falls in a known limit of podpath's reading (then it is not judged). */
 type Mutation = (lines: string[], r: Rng) => { what: string; limit?: string };
@@ -73,8 +79,8 @@ function dashValue(tokens: string[]): string | undefined {
   return undefined;
 }
 
-/** Cases the seeded mutations found once, kept whatever the seed. */
-const HAND_WRITTEN: { what: string; table: string }[] = [
+/** Cases the seeded mutations found once, kept whatever the seed (IPv4 unless `family` says). */
+const HAND_WRITTEN: { what: string; table: string; family?: Family }[] = [
   { what: "jump to a chain declared after the rule", table: "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j LATER\n:LATER - [0:0]\nCOMMIT\n" },
   { what: "rule for a chain declared after it", table: "*nat\n:PREROUTING ACCEPT [0:0]\n-A LATER -j RETURN\n:LATER - [0:0]\nCOMMIT\n" },
   { what: "text after a chain's policy", table: "*nat\n:PREROUTING ACCEPT 0:65535\n:X - --foo\n-A PREROUTING -j X\nCOMMIT\n" },
@@ -112,17 +118,37 @@ const HAND_WRITTEN: { what: string; table: string }[] = [
   { what: "MASQUERADE in PREROUTING", table: "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j MASQUERADE\nCOMMIT\n" },
   { what: "extensions where they work, and in a chain no hook reaches", table: "*nat\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n:X - [0:0]\n:UNREACHED - [0:0]\n-A PREROUTING -j X\n-A OUTPUT -j X\n-A X -p tcp -j DNAT --to-destination 10.0.0.1:80\n-A POSTROUTING -m owner --uid-owner 0 -j MASQUERADE\n-A UNREACHED -m owner --uid-owner 0 -j ACCEPT\nCOMMIT\n" },
   { what: "a loop", table: "*nat\n:PREROUTING ACCEPT [0:0]\n:A - [0:0]\n:B - [0:0]\n-A PREROUTING -j A\n-A A -j B\n-A B -j A\nCOMMIT\n" },
+  { what: "protocol names from /etc/protocols", table: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p vrrp -j ACCEPT\n-A INPUT -p OSPF -j ACCEPT\n-A INPUT -p ipencap -j ACCEPT\n-A INPUT -p mptcp -j ACCEPT\n-A INPUT -p ip -j ACCEPT\nCOMMIT\n" },
+  { what: "a protocol name nowhere", table: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p vrrpx -j ACCEPT\nCOMMIT\n" },
+  { what: "a mask that is no prefix", table: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -s 10.0.0.0/255.0.255.0 -j ACCEPT\nCOMMIT\n" },
+  { what: "reject types, short and in capitals", table: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j REJECT --reject-with port-unr\n-A INPUT -j REJECT --reject-with ICMP-HOST-PROHIBITED\n-A INPUT -p 6 -j REJECT --reject-with tcp-rst\nCOMMIT\n" },
+  { what: "an IPv6 reject type", table: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j REJECT --reject-with icmp6-no-route\nCOMMIT\n" },
+  { what: "a TCP reset under -p udp", table: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p udp -j REJECT --reject-with tcp-reset\nCOMMIT\n" },
+  { what: "a TCP reset under ! -p tcp", table: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT ! -p tcp -j REJECT --reject-with tcp-reset\nCOMMIT\n" },
+  { what: "IPv6's modules and target", table: "*mangle\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -m hl --hl-eq 5 -j ACCEPT\n-A PREROUTING -j HL --hl-set 5\nCOMMIT\n" },
+  { what: "an address with a zone", table: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -s 10.0.0.1%eth0 -j ACCEPT\nCOMMIT\n" },
+  { what: "no udplite match", table: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p udplite -m udplite -j ACCEPT\nCOMMIT\n" },
+  { what: "kube-proxy's IPv6 rules", family: 6, table: "*nat\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n:X - [0:0]\n-A PREROUTING -d fd00::a/128 -p tcp -m tcp --dport 443 -j X\n-A X -s 2001:db8::5/128 -j RETURN\n-A X -p tcp -j DNAT --to-destination [2001:db8::5]:443\n-A OUTPUT -p tcp -j DNAT --to-destination [2001:db8::5-2001:db8::9]:80-90\n-A POSTROUTING -j MASQUERADE --random-fully\nCOMMIT\n" },
+  { what: "IPv4 addresses in IPv6 rules", family: 6, table: "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -d 10.0.0.1/32 -j ACCEPT\n-A PREROUTING -j DNAT --to-destination 10.0.0.1\nCOMMIT\n" },
+  { what: "IPv4's modules, target and -f in IPv6", family: 6, table: "*filter\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -p icmp -m icmp --icmp-type 8 -j ACCEPT\n-A INPUT -m ttl --ttl-eq 5 -j ACCEPT\n-A INPUT -f -j ACCEPT\nCOMMIT\n" },
+  { what: "IPv4's TTL target in IPv6", family: 6, table: "*mangle\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j TTL --ttl-set 5\nCOMMIT\n" },
+  { what: "IPv6's own modules and reject types", family: 6, table: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type 1 -j ACCEPT\n-A INPUT -m frag --fragid 5 -j ACCEPT\n-A INPUT -m hl --hl-eq 5 -j ACCEPT\n-A INPUT -j REJECT --reject-with icmp6-adm-prohibited\n-A INPUT -p tcp -j REJECT --reject-with tcp-reset\nCOMMIT\n" },
+  { what: "an IPv4 reject type in IPv6", family: 6, table: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j REJECT --reject-with icmp-port-unreachable\nCOMMIT\n" },
+  { what: "protocols ip6tables never matches", family: 6, table: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p ipv6-frag -j ACCEPT\n-A INPUT -p ah -j ACCEPT\n-A INPUT ! -p 60 -j ACCEPT\nCOMMIT\n" },
+  { what: "IPv6 masks", family: 6, table: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -s fd00::/ffff:ffff:: -j ACCEPT\n-A INPUT -d fd00::/ffff:0:ffff:: -j ACCEPT\nCOMMIT\n" },
+  { what: "an IPv6 address with a zone", family: 6, table: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -s fe80::1%eth0 -j ACCEPT\nCOMMIT\n" },
+  { what: "TPROXY to an IPv4 address in IPv6", family: 6, table: "*mangle\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp -j TPROXY --on-port 80 --on-ip 10.0.0.1\nCOMMIT\n" },
 ];
 
-function corpus(): { name: string; what: string; limit?: string; text: string }[] {
-  const out = HAND_WRITTEN.map((c) => ({ name: "hand-written", what: c.what, text: c.table }));
+function corpus(): { name: string; what: string; family: Family; limit?: string; text: string }[] {
+  const out: ReturnType<typeof corpus> = HAND_WRITTEN.map((c) => ({ name: "hand-written", what: c.what, family: c.family ?? 4, text: c.table }));
   for (const dump of dumps) {
-    out.push({ name: dump.name, what: "as captured", text: dump.text });
+    out.push({ name: dump.name, what: "as captured", family: dump.family, text: dump.text });
     const r = rng(SEED ^ [...dump.name].reduce((h, c) => Math.imul(h, 31) + c.charCodeAt(0), 7));
     for (let k = 0; k < PER_FILE; k++) {
       const lines = dump.text.split("\n");
       const mutation = MUTATIONS[pick(r, MUTATIONS.length)] as Mutation;
-      out.push({ name: dump.name, ...mutation(lines, r), text: lines.join("\n") });
+      out.push({ name: dump.name, family: dump.family, ...mutation(lines, r), text: lines.join("\n") });
     }
   }
   return out;
@@ -151,8 +177,9 @@ describe.skipIf(unsupported !== null)("podpath refuses what iptables-restore ref
     let limits = 0;
     const disagreements: string[] = [];
     for (const c of corpus()) {
-      const legacy = refuses("iptables-legacy-restore", c.text);
-      const nft = refuses("iptables-nft-restore", c.text);
+      const tool = c.family === 4 ? "iptables" : "ip6tables";
+      const legacy = refuses(`${tool}-legacy-restore`, c.text);
+      const nft = refuses(`${tool}-nft-restore`, c.text);
       if (legacy.refused !== nft.refused) {
         restoresDisagree++;
         continue;
@@ -162,7 +189,7 @@ describe.skipIf(unsupported !== null)("podpath refuses what iptables-restore ref
         continue;
       }
       compared++;
-      const errors = parseBundle(c.text, "iptables-save.txt").diagnostics.filter((d) => d.severity === "error");
+      const errors = parseBundle(c.text, `${tool}-save.txt`).diagnostics.filter((d) => d.severity === "error");
       if ((errors.length > 0) === legacy.refused) continue;
       disagreements.push(legacy.refused
         ? `${c.name} (${c.what}): iptables-restore refuses it (${legacy.why}), podpath reports no error`

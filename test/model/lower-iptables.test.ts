@@ -216,6 +216,62 @@ describe("what iptables-restore would refuse is an error at the right place", ()
   });
 });
 
+describe("each family's own extensions, names and address forms (checked against ip6tables-restore: test/kernel/restore.test.ts)", () => {
+  const FILTER6 = (body: string) => `*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n${body}\nCOMMIT\n`;
+  const FILTER = (body: string) => lower(FILTER6(body));
+  const lower6 = (text: string) => {
+    const b = parseBundle(text, "ip6tables-save.txt");
+    return { b, errors: b.diagnostics.filter((d) => d.severity === "error"), warnings: b.diagnostics.filter((d) => d.severity === "warning") };
+  };
+
+  it("reports IPv4's modules, targets and -f in an ip6tables dump, and IPv6's in an iptables one", () => {
+    const v6 = lower6(FILTER6("-A INPUT -p icmp -m icmp --icmp-type 8 -j ACCEPT\n-A INPUT -m ttl --ttl-eq 5 -j ACCEPT\n-A INPUT -f -j ACCEPT\n-A OUTPUT -j TTL --ttl-set 5"));
+    expect(v6.errors.map((e) => [e.line, e.column])).toEqual([[5, 18], [6, 10], [7, 10], [8, 11]]);
+    expect(v6.errors[0]?.message).toBe("-m icmp is iptables's: ip6tables has no such match (its own is -m icmp6): iptables-restore would refuse this rule (podpath explores both answers)");
+    expect(v6.errors[2]?.message).toBe("-f is IPv4's: ip6tables refuses it (its own is -m frag)");
+    const v4 = lower(SAVE("-A PREROUTING -p ipv6-icmp -m icmp6 --icmpv6-type 1 -j ACCEPT\n-A PREROUTING -m hl --hl-eq 5 -j ACCEPT\n-A PREROUTING -m frag --fragid 5 -j ACCEPT", "mangle"));
+    expect(v4.errors.map((e) => e.column)).toEqual([28, 15, 15]);
+    const good = lower6(FILTER6("-A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type 1 -j ACCEPT\n-A INPUT -m hl --hl-eq 5 -j ACCEPT\n-A INPUT -m frag --fragid 5 -j ACCEPT"));
+    expect(good.errors).toEqual([]);
+  });
+
+  it("reads protocol names from /etc/protocols as iptables-save prints them, and warns where ip6tables never matches", () => {
+    const v4 = FILTER("-A INPUT -p vrrp -j ACCEPT\n-A INPUT -p OSPF -j ACCEPT\n-A INPUT -p pim -j ACCEPT\n-A INPUT -p bogus -j ACCEPT");
+    expect(v4.errors.map((e) => [e.line, e.message])).toEqual([[8, '-p: unknown protocol "bogus"']]);
+    expect(v4.rule("filter", "INPUT", 1)?.matches).toEqual([{ type: "protocol", protocol: 112, name: "vrrp", negated: false }]);
+    expect(v4.rule("filter", "INPUT", 2)?.matches).toMatchObject([{ protocol: 89 }]);
+    const v6 = lower6(FILTER6("-A INPUT -p ipv6-frag -j ACCEPT\n-A INPUT ! -p ah -j ACCEPT"));
+    expect(v6.errors).toEqual([]);
+    expect(v6.warnings.map((w) => w.line)).toEqual([5]);
+    expect(v6.warnings[0]?.message).toMatch(/^-p ipv6-frag never matches/);
+  });
+
+  it("checks REJECT's reply type for the family, and takes a TCP reset only under -p tcp", () => {
+    const v4 = FILTER("-A INPUT -p tcp -j REJECT --reject-with tcp-reset\n-A INPUT -j REJECT --reject-with port-unr\n-A INPUT -j REJECT --reject-with icmp6-no-route\n-A INPUT -p udp -j REJECT --reject-with tcp-rst\n-A INPUT ! -p tcp -j REJECT --reject-with tcp-reset");
+    expect(v4.errors.map((e) => [e.line, e.column])).toEqual([[7, 34], [8, 17], [9, 19]]);
+    expect(v4.errors[0]?.message).toMatch(/^--reject-with: iptables has no reject type "icmp6-no-route"/);
+    expect(v4.errors[1]?.message).toBe("REJECT --reject-with tcp-reset needs -p tcp, found -p udp: the kernel refuses the table (iptables-restore fails at COMMIT)");
+    const v6 = lower6(FILTER6("-A INPUT -j REJECT --reject-with icmp6-adm-prohibited\n-A INPUT -j REJECT --reject-with icmp-port-unreachable\n-A INPUT -j REJECT --reject-with tcp-rst"));
+    expect(v6.errors.map((e) => e.line)).toEqual([6, 7]);
+  });
+
+  it("reads IPv6 masks, refuses an address with a zone, and keeps a mask that is no prefix as undecidable", () => {
+    const v6 = lower6(FILTER6("-A INPUT -s fd00::/ffff:ffff:: -j ACCEPT\n-A INPUT -s fe80::1%eth0 -j ACCEPT"));
+    expect(v6.errors.map((e) => [e.line, e.message])).toEqual([[6, '-s: "fe80::1%eth0" is not an address iptables reads (no %zone)']]);
+    const input = v6.b.nodes[0]?.rulesets[0]?.tables.get("filter")?.chains.get("INPUT");
+    expect(input?.rules[0]?.matches).toEqual([{ type: "source", prefix: { family: 6, value: 0xfd00n << 112n, len: 32 }, negated: false }]);
+    const v4 = FILTER("-A INPUT ! -s 10.0.0.0/255.0.255.0 -j ACCEPT");
+    expect(v4.errors).toEqual([]);
+    expect(v4.warnings[0]?.message).toBe("-s 10.0.0.0/255.0.255.0: its mask is not a prefix; podpath cannot evaluate this match and explores both answers");
+    expect(v4.rule("filter", "INPUT", 1)?.matches).toEqual([{ type: "opaque", module: "-s", what: "! -s 10.0.0.0/255.0.255.0" }]);
+  });
+
+  it("checks TPROXY's address for the family", () => {
+    const v6 = lower6("*mangle\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp -j TPROXY --on-port 80 --on-ip 10.0.0.1\n-A PREROUTING -p tcp -j TPROXY --on-port 80 --on-ip fd00::1\nCOMMIT\n");
+    expect(v6.errors.map((e) => e.line)).toEqual([3]);
+  });
+});
+
 describe("a table is read in order, and judged as a whole", () => {
   it("reports a jump to, or a rule for, a chain declared after it, and still reads every chain's rules in command order", () => {
     const { rule, errors } = lower(SAVE("-A PREROUTING -j LATER\n-A EARLY -j RETURN\n:LATER - [0:0]\n:EARLY - [0:0]\n-A EARLY -j ACCEPT\n-I EARLY 1 -j DROP\n-A LATER -j ACCEPT"));

@@ -137,6 +137,27 @@ const HANDLERS: Handlers = {
     world.dnatRule = rule;
     return go({ type: "accept" }, effect);
   },
+  netmap: (t, { world, hook, rule }) => {
+    // The address keeps its host bits and takes the network bits of `to` (xt_NETMAP).
+    const mapped = (a: IpAddr): IpAddr => {
+      const net = maskOf(a.family, t.to.len);
+      return { family: a.family, value: (a.value & (maskOf(a.family, a.family === 4 ? 32 : 128) ^ net)) | t.to.value };
+    };
+    if (hook === "PREROUTING" || hook === "OUTPUT") {
+      const to = mapped(world.dst);
+      const effect: TargetEffect = { type: "dnat", from: world.dst, to, port: null, redirect: false };
+      world.dst = to;
+      world.dnat = effect;
+      world.dnatRule = rule;
+      return go({ type: "accept" }, effect);
+    }
+    const to = mapped(world.src);
+    const effect: TargetEffect = { type: "snat", from: world.src, to, masquerade: false, portChanged: false, via: null };
+    world.src = to;
+    world.snat = effect;
+    world.snatRule = rule;
+    return go({ type: "accept" }, effect);
+  },
   mark: (t, { world }) => {
     const before = world.mark;
     world.mark = ((world.mark & ~t.mask) ^ t.value) >>> 0;

@@ -101,6 +101,8 @@ const mark = (type: "mark" | "connmark"): OptionHandler => (opt, ctx, negated) =
 
 /** The kernel's route types, as libxt_addrtype names them. */
 const ADDRESS_TYPES = new Set(["UNSPEC", "UNICAST", "LOCAL", "BROADCAST", "ANYCAST", "MULTICAST", "BLACKHOLE", "UNREACHABLE", "PROHIBIT", "THROW", "NAT", "XRESOLVE"]);
+/** The ones the kernel's addrtype match takes in IPv6. */
+const IPV6_ADDRESS_TYPES = new Set(["UNSPEC", "UNICAST", "LOCAL", "ANYCAST", "MULTICAST", "UNREACHABLE"]);
 
 const addrtypeSide = (side: "src" | "dst"): OptionHandler => (opt, ctx, negated) => {
   const v = value(opt, ctx);
@@ -110,6 +112,11 @@ const addrtypeSide = (side: "src" | "dst"): OptionHandler => (opt, ctx, negated)
   const bad = written.find((t) => !ADDRESS_TYPES.has(t.toUpperCase()));
   if (bad !== undefined) {
     ctx.report(v[0]?.column ?? opt.column, "error", `--${opt.name}: unknown address type "${bad}" (expected ${[...ADDRESS_TYPES].join(", ")})`);
+    return null;
+  }
+  const notInIpv6 = ctx.family === 6 ? types.find((t) => !IPV6_ADDRESS_TYPES.has(t)) : undefined;
+  if (notInIpv6 !== undefined) {
+    ctx.report(v[0]?.column ?? opt.column, "error", `--${opt.name}: the kernel matches no ${notInIpv6} addresses in IPv6 (only ${[...IPV6_ADDRESS_TYPES].join(", ")}): it refuses the table (iptables-restore fails at COMMIT)`);
     return null;
   }
   return {
@@ -162,10 +169,14 @@ const MODULES: Record<string, ModuleSpec> = {
           const v = value(opt, ctx);
           if (v === null) return null;
           const ranges: Range[] = [];
-          for (const part of (v[0]?.text ?? "").split(",")) {
+          const parts = (v[0]?.text ?? "").split(",");
+          for (const part of parts) {
             const r = checked(parsePortRange(part), opt, ctx);
             if (r) ranges.push(r);
           }
+          // The kernel's list holds 15 ports; a range takes two.
+          const slots = parts.reduce((n, part) => n + (part.includes(":") ? 2 : 1), 0);
+          if (slots > 15) ctx.report(v[0]?.column ?? opt.column, "error", `--${opt.name}: too many ports (${slots} of 15 places, a range taking two): iptables refuses it`);
           return { type: "multiport", which, ranges, negated };
         }) satisfies OptionHandler],
       ),
@@ -477,19 +488,28 @@ const UDP = [17];
 const SCTP = [132];
 const ICMP = [1];
 const ICMPV6 = [58];
+const DCCP = [33];
+const ESP = [50];
+const AH = [51];
+const MH = [135];
 const PORT_PROTOCOLS = [6, 17, 136, 33, 132];
 
 /**
- * The protocols `-m MODULE` works for, or null for any: the kernel refuses the tcp, udp, sctp and
- * icmp matches under another `-p` (iptables-restore fails at COMMIT), iptables itself multiport.
+ * The protocols `-m MODULE` works for, or null for any: the kernel refuses the tcp, udp, sctp,
+ * icmp, dccp, esp, mh (and IPv4's ah) matches under another `-p` (iptables-restore fails at COMMIT),
+ * iptables itself multiport. IPv6's ah match finds its header among the extension headers instead.
  */
-export function moduleProtocols(module: string): readonly number[] | null {
+export function moduleProtocols(module: string, family: Family): readonly number[] | null {
   switch (module) {
     case "tcp": return TCP;
     case "udp": return UDP;
     case "sctp": return SCTP;
     case "icmp": return ICMP;
     case "icmp6": return ICMPV6;
+    case "dccp": return DCCP;
+    case "esp": return ESP;
+    case "ah": return family === 4 ? AH : null;
+    case "mh": return MH;
     case "multiport": return PORT_PROTOCOLS;
     default: return null;
   }

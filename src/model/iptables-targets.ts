@@ -3,7 +3,7 @@ import type { IptExtOption, IptTargetSpec } from "../parse/iptables-syntax.js";
 import type { Family } from "./address.js";
 import { familyTool, negationFits, optionNamed, valuesFit, type LowerContext } from "./iptables-matches.js";
 import type { NatRange, Target } from "./netfilter.js";
-import { parseFamilyAddress, parseMarkMask, parseNatRange, parseNumber, parsePortRange } from "./iptables-values.js";
+import { parseFamilyAddress, parseFamilyPrefix, parseMarkMask, parseNatRange, parseNumber, parsePortRange } from "./iptables-values.js";
 import type { Range } from "./routing.js";
 
 type Options = Map<string, IptExtOption>;
@@ -96,7 +96,7 @@ function natRange(opts: Options, name: string, ctx: LowerContext): NatRange | nu
 }
 
 const CONTINUE = ["LOG", "NFLOG", "ULOG", "TRACE", "CHECKSUM", "TCPMSS", "CLASSIFY", "AUDIT", "DSCP", "TOS", "TTL", "HL",
-  "SECMARK", "CONNSECMARK", "IDLETIMER", "LED", "SET", "TEE", "RATEEST", "SYNPROXY", "HMARK", "ECN", "NETMAP"];
+  "SECMARK", "CONNSECMARK", "IDLETIMER", "LED", "SET", "TEE", "RATEEST", "SYNPROXY", "HMARK", "ECN"];
 
 /** Options each target accepts; anything else is an error (iptables-restore would refuse the rule). */
 const TARGETS = new Map<string, { options: string[]; lower: TargetHandler }>(Object.entries({
@@ -133,6 +133,16 @@ const TARGETS = new Map<string, { options: string[]; lower: TargetHandler }>(Obj
     },
   },
   NOTRACK: { options: [], lower: () => ({ type: "notrack" }) },
+  NETMAP: {
+    options: ["to"],
+    lower: (o, ctx) => {
+      const text = valueOf(o, "to");
+      if (text === null) { ctx.report(1, "error", "NETMAP needs --to"); return null; }
+      const to = parseFamilyPrefix(text, ctx.family);
+      if ("error" in to) { ctx.report(o.get("to")?.values[0]?.column ?? 1, "error", `--to: ${to.error}`); return null; }
+      return { type: "netmap", to: to.value };
+    },
+  },
   CT: {
     options: ["notrack", "helper", "ctevents", "expevents", "zone", "zone-orig", "zone-reply", "timeout"],
     lower: (o) => (o.has("notrack") ? { type: "notrack" } : { type: "continue", name: "CT" }),

@@ -1,5 +1,5 @@
 /** Value syntax shared by iptables matches and targets: numbers, marks, ports, protocols, NAT ranges. */
-import { familyOf, parseAddress, parsePrefix, type Family, type IpAddr, type Prefix } from "./address.js";
+import { parseAddress, parsePrefix, type Family, type IpAddr, type Prefix } from "./address.js";
 import { protocolNumber } from "./protocols.js";
 import type { NatRange } from "./netfilter.js";
 import type { Range } from "./routing.js";
@@ -169,8 +169,9 @@ export function parseNatRange(text: string, family: Family): Parsed<NatRange> {
     const rest = text.slice(close + 1);
     if (rest.startsWith(":")) portPart = rest.slice(1);
     else if (rest !== "") return fail(`unexpected "${rest}" in "${text}"`);
-  } else if (family === 4 || familyOf(text) === null) {
-    const colon = text.lastIndexOf(":");
+  } else {
+    // Unbracketed, IPv6 has a port only after its one colon (`:80`); with more, it is all address (ip6tables' reading).
+    const colon = family === 4 ? text.lastIndexOf(":") : text.indexOf(":") === text.lastIndexOf(":") ? text.indexOf(":") : -1;
     if (colon >= 0) {
       addrPart = text.slice(0, colon);
       portPart = text.slice(colon + 1);
@@ -198,30 +199,48 @@ export function parseNatRange(text: string, family: Family): Parsed<NatRange> {
   return ok({ addrLo, addrHi, ports });
 }
 
-const ICMP_TYPES: ReadonlyMap<string, [number, number | null]> = new Map(Object.entries({
-  "echo-reply": [0, null], pong: [0, null], "destination-unreachable": [3, null],
-  "network-unreachable": [3, 0], "host-unreachable": [3, 1], "protocol-unreachable": [3, 2],
-  "port-unreachable": [3, 3], "fragmentation-needed": [3, 4], "source-quench": [4, null],
-  redirect: [5, null], "echo-request": [8, null], ping: [8, null], "router-advertisement": [9, null],
-  "router-solicitation": [10, null], "time-exceeded": [11, null], "ttl-exceeded": [11, null],
-  "parameter-problem": [12, null], "timestamp-request": [13, null], "timestamp-reply": [14, null],
-}));
-const ICMPV6_TYPES: ReadonlyMap<string, [number, number | null]> = new Map(Object.entries({
-  "destination-unreachable": [1, null], "packet-too-big": [2, null], "time-exceeded": [3, null],
-  "parameter-problem": [4, null], "echo-request": [128, null], "echo-reply": [129, null],
-  "router-solicitation": [133, null], "router-advertisement": [134, null],
-  "neighbour-solicitation": [135, null], "neighbor-solicitation": [135, null],
-  "neighbour-advertisement": [136, null], "neighbor-advertisement": [136, null],
-}));
+/** ICMP type names as iptables reads them (libxt_icmp): each a type, and a code or null for any code. */
+const ICMP_TYPES: readonly (readonly [string, number | null, number | null])[] = [
+  ["any", null, null], ["echo-reply", 0, null], ["pong", 0, null], ["destination-unreachable", 3, null],
+  ["network-unreachable", 3, 0], ["host-unreachable", 3, 1], ["protocol-unreachable", 3, 2], ["port-unreachable", 3, 3],
+  ["fragmentation-needed", 3, 4], ["source-route-failed", 3, 5], ["network-unknown", 3, 6], ["host-unknown", 3, 7],
+  ["network-prohibited", 3, 9], ["host-prohibited", 3, 10], ["TOS-network-unreachable", 3, 11], ["TOS-host-unreachable", 3, 12],
+  ["communication-prohibited", 3, 13], ["host-precedence-violation", 3, 14], ["precedence-cutoff", 3, 15],
+  ["source-quench", 4, null], ["redirect", 5, null], ["network-redirect", 5, 0], ["host-redirect", 5, 1],
+  ["TOS-network-redirect", 5, 2], ["TOS-host-redirect", 5, 3], ["echo-request", 8, null], ["ping", 8, null],
+  ["router-advertisement", 9, null], ["router-solicitation", 10, null], ["time-exceeded", 11, null], ["ttl-exceeded", 11, null],
+  ["ttl-zero-during-transit", 11, 0], ["ttl-zero-during-reassembly", 11, 1], ["parameter-problem", 12, null],
+  ["ip-header-bad", 12, 0], ["required-option-missing", 12, 1], ["timestamp-request", 13, null], ["timestamp-reply", 14, null],
+  ["address-mask-request", 17, null], ["address-mask-reply", 18, null],
+];
+/** The same for ICMPv6 (libip6t_icmp6; it has no `any`). */
+const ICMPV6_TYPES: readonly (readonly [string, number | null, number | null])[] = [
+  ["destination-unreachable", 1, null], ["no-route", 1, 0], ["communication-prohibited", 1, 1], ["beyond-scope", 1, 2],
+  ["address-unreachable", 1, 3], ["port-unreachable", 1, 4], ["failed-policy", 1, 5], ["reject-route", 1, 6],
+  ["packet-too-big", 2, null], ["time-exceeded", 3, null], ["ttl-exceeded", 3, null], ["ttl-zero-during-transit", 3, 0],
+  ["ttl-zero-during-reassembly", 3, 1], ["parameter-problem", 4, null], ["bad-header", 4, 0], ["unknown-header-type", 4, 1],
+  ["unknown-option", 4, 2], ["echo-request", 128, null], ["ping", 128, null], ["echo-reply", 129, null], ["pong", 129, null],
+  ["router-solicitation", 133, null], ["router-advertisement", 134, null], ["neighbour-solicitation", 135, null],
+  ["neighbor-solicitation", 135, null], ["neighbour-advertisement", 136, null], ["neighbor-advertisement", 136, null],
+  ["redirect", 137, null],
+];
 
-/** `any`, a name, `T` or `T/C`. Returns type null for `any`. */
+/**
+ * A name (any prefix of one, in any case, as iptables reads it: `echo-req`, but not `echo-re`,
+ * which two names start with), `T` or `T/C`. Type null is IPv4's `any`.
+ */
 export function parseIcmpType(text: string, family: Family): Parsed<{ icmpType: number | null; code: number | null }> {
-  if (text === "any") return ok({ icmpType: null, code: null });
-  const named = (family === 4 ? ICMP_TYPES : ICMPV6_TYPES).get(text);
-  if (named) return ok({ icmpType: named[0], code: named[1] });
+  if (!/^[0-9]/.test(text)) {
+    const written = text.toLowerCase();
+    const named = (family === 4 ? ICMP_TYPES : ICMPV6_TYPES).filter(([name]) => name.toLowerCase().startsWith(written));
+    const [first, second] = named;
+    if (first === undefined) return fail(`unknown ICMP${family === 6 ? "v6" : ""} type "${text}"`);
+    if (second !== undefined) return fail(`ICMP${family === 6 ? "v6" : ""} type "${text}" is ambiguous: ${first[0]} or ${second[0]}?`);
+    return ok({ icmpType: first[1], code: first[2] });
+  }
   const [t, c] = text.split("/", 2);
   const type = parseNumber(t ?? "", 255);
-  if ("error" in type) return fail(`unknown ICMP type "${text}"`);
+  if ("error" in type) return fail(`unknown ICMP${family === 6 ? "v6" : ""} type "${text}"`);
   if (c === undefined) return ok({ icmpType: type.value, code: null });
   const code = parseNumber(c, 255);
   return "error" in code ? code : ok({ icmpType: type.value, code: code.value });

@@ -468,9 +468,10 @@ class TableBuilder {
     const negated = protocol !== null && protocol.negation !== null;
     for (let b = 0; b < bound; b++) {
       const module = this.bound[b] as IptMatchModule;
-      const wanted = moduleProtocols(module.module) as readonly number[];
+      const wanted = moduleProtocols(module.module, this.how.family) as readonly number[];
       if (!wanted.includes(number)) {
-        const needs = module.module === "multiport" ? "-p tcp, udp, udplite, dccp or sctp" : `-p ${protocolName(wanted[0] as number)}`;
+        // Each of these modules is named after its protocol, but for icmp6.
+        const needs = module.module === "multiport" ? "-p tcp, udp, udplite, dccp or sctp" : `-p ${module.module === "icmp6" ? protocolName(wanted[0] as number) : module.module}`;
         this.report(source, module.column, "error", `-m ${module.module} needs ${needs}, found ${writtenProtocol(protocol)}: iptables-restore refuses the rule`);
       } else if (negated) {
         // x_tables (iptables-legacy) refuses it; iptables-nft loads -m tcp/udp with options as its own expressions.
@@ -512,7 +513,7 @@ class TableBuilder {
         }
         case "match":
           for (const m of memo.matchesOf(memoKey(raw, items, k), item, this.lowerModule)) matches[count++] = m;
-          if (moduleProtocols(item.module) !== null) this.bound[bound++] = item;
+          if (moduleProtocols(item.module, this.how.family) !== null) this.bound[bound++] = item;
           break;
         case "ext":
           (stray ??= []).push(item);
@@ -546,7 +547,7 @@ class TableBuilder {
       else {
         const implicit: IptMatchModule = { type: "match", flag: "-m", module, options: stray, column: first.column };
         for (const m of lowerMatchModule(implicit, this.lineContext)) matches[count++] = m;
-        if (moduleProtocols(module) !== null) this.bound[bound++] = implicit;
+        if (moduleProtocols(module, this.how.family) !== null) this.bound[bound++] = implicit;
       }
     }
     if (this.how.reparsable && (bound > 0 || natPorts(target) || rejectsWithReset(target, this.how.family))) {
@@ -612,6 +613,8 @@ function lowerBase(opt: IptBaseOption, ctx: LowerContext): Match | null {
     }
     case "-i": case "--in-interface":
     case "-o": case "--out-interface": {
+      // IFNAMSIZ is 16 with the terminating NUL; a trailing + counts.
+      if (v.text.length >= 16) { ctx.report(v.column, "error", `${flag}: interface name "${v.text}" is longer than 15 characters: iptables refuses it`); return null; }
       const wildcard = v.text.endsWith("+");
       const pattern = { name: wildcard ? v.text.slice(0, -1) : v.text, wildcard };
       return { type: flag === "-i" || flag === "--in-interface" ? "in-interface" : "out-interface", pattern, negated };

@@ -85,6 +85,8 @@ export type Target =
   | { type: "dnat"; to: NatRange; random: boolean; persistent: boolean }
   | { type: "masquerade"; ports: Range | null; random: boolean; randomFully: boolean }
   | { type: "redirect"; ports: Range | null; random: boolean }
+  /** NETMAP: maps the destination (PREROUTING, OUTPUT) or the source (POSTROUTING, INPUT) into `to`, keeping the host bits. */
+  | { type: "netmap"; to: Prefix }
   | { type: "mark"; value: number; mask: number }
   | { type: "connmark-set"; value: number; mask: number }
   | { type: "connmark-save"; nfmask: number; ctmask: number }

@@ -180,6 +180,7 @@ const REJECT = allowed("REJECT", ["filter"], ["INPUT", "FORWARD", "OUTPUT"]);
 const NOTRACK = allowed("NOTRACK (or CT --notrack)", ["raw"]);
 const CT = allowed("CT", ["raw"]);
 const TPROXY = allowed("TPROXY", ["mangle"], ["PREROUTING"]);
+const NETMAP = allowed("NETMAP", ["nat"]);
 const TCPMSS = allowed("TCPMSS", null, ["FORWARD", "OUTPUT", "POSTROUTING"], true);
 const OWNER = allowed("-m owner", null, ["OUTPUT", "POSTROUTING"]);
 const SOCKET = allowed("-m socket", null, ["PREROUTING", "INPUT"]);
@@ -196,6 +197,7 @@ function targetAllowed(t: Target | null): Allowed | null {
     case "reject": return REJECT;
     case "notrack": return NOTRACK;
     case "tproxy": return TPROXY;
+    case "netmap": return NETMAP;
     case "continue": return t.name === "CT" ? CT : t.name === "TCPMSS" ? TCPMSS : null;
     default: return null;
   }

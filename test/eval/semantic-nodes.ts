@@ -192,6 +192,12 @@ export const NODES = {
     "-A FORWARD -d 203.0.113.0/24 -j DROP",
   ].join("\n")), DEFAULT_RULES),
   // How SNAT leaves the source port, by destination (probes come from ports 20000 and up).
+  // NETMAP maps a whole network, keeping the host bits: destinations in PREROUTING, sources in POSTROUTING.
+  netmap: dump(NAT([
+    "-A PREROUTING -d 198.51.100.0/24 -j NETMAP --to 192.0.2.0/24",
+    "-A POSTROUTING -s 10.0.1.48/28 -d 203.0.113.0/24 -j NETMAP --to 10.0.9.0/28",
+    "-A POSTROUTING -s 10.0.1.48/28 -j MASQUERADE",
+  ].join("\n")), DEFAULT_RULES),
   snatPorts: dump(NAT([
     "-A POSTROUTING -d 192.0.2.0/25 -j SNAT --to-source 10.0.1.10",
     "-A POSTROUTING -d 192.0.2.128/25 -p tcp -j MASQUERADE --to-ports 20000-29999",
@@ -390,6 +396,7 @@ export const KERNEL_PACKETS: Partial<Record<keyof typeof NODES, { src: string; d
     { src: "10.0.1.50", dst: "198.51.100.9", iif: "eni1" }, { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" },
     { src: "10.0.1.50", dst: "192.0.2.9", iif: "eni1", proto: 1 },
   ],
+  netmap: [{ src: "10.0.1.50", dst: "198.51.100.7", iif: "eni1" }, { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" }],
   snatPorts: [
     { src: "10.0.1.50", dst: "192.0.2.9", iif: "eni1" }, udp53("10.0.1.50", "192.0.2.9"),
     { src: "10.0.1.50", dst: "192.0.2.200", iif: "eni1" }, { src: "10.0.1.50", dst: "198.51.100.9", iif: "eni1", repeat: 1 },

@@ -67,6 +67,15 @@ describe("netfilter traversal", () => {
     expect(sport("203.0.113.9")).toBeNull();
   });
 
+  it("NETMAP maps the destination on the way in and the source on the way out, keeping the host bits, and ends nat's chain", () => {
+    const inbound = trace(NODES.netmap, packet({ src: "10.0.1.50", dst: "198.51.100.7" }));
+    // The new destination is routed: then POSTROUTING masquerades it out of eth0.
+    expect(inbound.final).toMatchObject({ dst: "192.0.2.7", src: "10.0.1.10" });
+    expect(inbound.egress?.interface).toBe("eth0");
+    // The source is mapped, and the MASQUERADE after it is never reached.
+    expect(trace(NODES.netmap, packet({ src: "10.0.1.50", dst: "203.0.113.9" })).final).toMatchObject({ src: "10.0.9.2", dst: "203.0.113.9" });
+  });
+
   it("an SNAT to the packet's own address explains whether it changed the port", () => {
     const why = (target: string) =>
       trace(dump(NAT(`-A POSTROUTING -o eth0 -j ${target}`), DEFAULT_RULES), packet({ src: "10.0.1.50", dst: "203.0.113.9" })).explanation;

@@ -266,6 +266,48 @@ describe("each family's own extensions, names and address forms (checked against
     expect(v4.rule("filter", "INPUT", 1)?.matches).toEqual([{ type: "opaque", module: "-s", what: "! -s 10.0.0.0/255.0.255.0" }]);
   });
 
+  it("reads ICMP type names as iptables does: any prefix of one name, in any case; IPv6 has no any", () => {
+    const v4 = FILTER("-A INPUT -p icmp -m icmp --icmp-type echo-req -j ACCEPT\n-A INPUT -p icmp -m icmp --icmp-type HOST-PROHIBITED -j ACCEPT\n-A INPUT -p icmp -m icmp --icmp-type echo-re -j ACCEPT");
+    expect(v4.rule("filter", "INPUT", 1)?.matches).toContainEqual({ type: "icmp", icmpType: 8, code: null, family: 4, negated: false });
+    expect(v4.rule("filter", "INPUT", 2)?.matches).toContainEqual({ type: "icmp", icmpType: 3, code: 10, family: 4, negated: false });
+    expect(v4.errors.map((e) => [e.line, e.message])).toEqual([[7, '--icmp-type: ICMP type "echo-re" is ambiguous: echo-reply or echo-request?']]);
+    const v6 = lower6(FILTER6("-A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type neighbour-sol -j ACCEPT\n-A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type any -j ACCEPT"));
+    expect(v6.errors.map((e) => [e.line, e.message])).toEqual([[6, '--icmpv6-type: unknown ICMPv6 type "any"']]);
+  });
+
+  it("reports what the kernel holds no room or no meaning for: long interface names, 16 multiport places, IPv6 address types it has not", () => {
+    const v4 = FILTER("-A INPUT -i abcdefghijklmno+ -j ACCEPT\n-A INPUT -i abcdefghijklmn+ -j ACCEPT\n-A INPUT -p tcp -m multiport --dports 1,2,3,4,5,6,7,8,9,10,11,12,13,14:20 -j ACCEPT\n-A INPUT -p tcp -m multiport --dports 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15:16 -j ACCEPT");
+    expect(v4.errors.map((e) => e.line)).toEqual([5, 8]);
+    expect(v4.errors[1]?.message).toBe("--dports: too many ports (16 of 15 places, a range taking two): iptables refuses it");
+    const v6 = lower6(FILTER6("-A INPUT -m addrtype --dst-type LOCAL,ANYCAST -j ACCEPT\n-A INPUT -m addrtype ! --src-type BROADCAST -j ACCEPT"));
+    expect(v6.errors.map((e) => e.line)).toEqual([6]);
+  });
+
+  it("takes -m esp, -m dccp, -m mh (and IPv4's -m ah) only under their -p", () => {
+    const v4 = FILTER("-A INPUT -m esp --espspi 5 -j ACCEPT\n-A INPUT -m ah --ahspi 5 -j ACCEPT\n-A INPUT -p dccp -m dccp --dport 5 -j ACCEPT");
+    expect(v4.errors.map((e) => [e.line, e.message])).toEqual([
+      [5, "-m esp needs -p esp, found no -p: iptables-restore refuses the rule"],
+      [6, "-m ah needs -p ah, found no -p: iptables-restore refuses the rule"],
+    ]);
+    const v6 = lower6(FILTER6("-A INPUT -m mh --mh-type 5 -j ACCEPT\n-A INPUT -m ah --ahspi 5 -j ACCEPT"));
+    expect(v6.errors.map((e) => e.line)).toEqual([5]);
+  });
+
+  it("reads an unbracketed IPv6 NAT address as ip6tables does: a port only after a lone colon", () => {
+    const v6 = lower6("*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j DNAT --to-destination fd00::1-fd00::5\n-A PREROUTING -p tcp -j DNAT --to-destination :80\nCOMMIT\n");
+    expect(v6.errors).toEqual([]);
+    const rules = v6.b.nodes[0]?.rulesets[0]?.tables.get("nat")?.chains.get("PREROUTING")?.rules;
+    expect(rules?.[0]?.target).toMatchObject({ type: "dnat", to: { addrLo: { value: 0xfd00n << 112n | 1n }, addrHi: { value: 0xfd00n << 112n | 5n }, ports: null } });
+    expect(rules?.[1]?.target).toMatchObject({ type: "dnat", to: { addrLo: null, ports: { lo: 80, hi: 80 } } });
+  });
+
+  it("lowers NETMAP to the network it maps into, in nat only", () => {
+    const { rule, errors } = lower(SAVE("-A PREROUTING -d 198.51.100.0/24 -j NETMAP --to 192.0.2.0/24\n-A POSTROUTING -j NETMAP"));
+    expect(rule("nat", "PREROUTING", 1)?.target).toEqual({ type: "netmap", to: { family: 4, value: 0xc0000200n, len: 24 } });
+    expect(errors.map((e) => e.message)).toEqual(["NETMAP needs --to"]);
+    expect(lower(SAVE("-A PREROUTING -j NETMAP --to 192.0.2.0/24", "mangle")).errors[0]?.message).toMatch(/^NETMAP works only in table nat, not mangle/);
+  });
+
   it("checks TPROXY's address for the family", () => {
     const v6 = lower6("*mangle\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp -j TPROXY --on-port 80 --on-ip 10.0.0.1\n-A PREROUTING -p tcp -j TPROXY --on-port 80 --on-ip fd00::1\nCOMMIT\n");
     expect(v6.errors.map((e) => e.line)).toEqual([3]);

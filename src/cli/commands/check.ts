@@ -16,11 +16,13 @@ interface CaseReport extends CaseResult {
   trace: TraceJson | null;
 }
 
+const NAT_TARGETS = new Set(["snat", "masquerade", "dnat", "redirect", "netmap"]);
+
 function decidingRule(t: TraceJson): string {
   const o = t.outcomes[0];
   if (!o) return "";
   const route = o.steps.findLast((s) => s.type === "route");
-  const nat = o.steps.findLast((s) => s.type === "target" && (s.target === "snat" || s.target === "masquerade" || s.target === "dnat"));
+  const nat = o.steps.findLast((s) => s.type === "target" && NAT_TARGETS.has(String(s.target)));
   const parts: string[] = [];
   if (nat) parts.push(`nat: ${nat.effect} (rule ${nat.position} of ${nat.table} ${nat.chain})`);
   if (route) parts.push(`route: ${route.ipRule ?? "(no rule)"} → ${route.route ?? route.decision}`);

@@ -96,7 +96,7 @@ function natRange(opts: Options, name: string, ctx: LowerContext): NatRange | nu
 }
 
 const CONTINUE = ["LOG", "NFLOG", "ULOG", "TRACE", "CHECKSUM", "TCPMSS", "CLASSIFY", "AUDIT", "DSCP", "TOS", "TTL", "HL",
-  "SECMARK", "CONNSECMARK", "IDLETIMER", "LED", "SET", "TEE", "RATEEST", "SYNPROXY", "HMARK", "ECN"];
+  "SECMARK", "CONNSECMARK", "IDLETIMER", "LED", "SET", "TEE", "RATEEST", "HMARK", "ECN"];
 
 /** Options each target accepts; anything else is an error (iptables-restore would refuse the rule). */
 const TARGETS = new Map<string, { options: string[]; lower: TargetHandler }>(Object.entries({

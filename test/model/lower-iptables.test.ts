@@ -301,6 +301,16 @@ describe("each family's own extensions, names and address forms (checked against
     expect(rules?.[1]?.target).toMatchObject({ type: "dnat", to: { addrLo: null, ports: { lo: 80, hi: 80 } } });
   });
 
+  it("warns about a target whose outcome is decided elsewhere (NFQUEUE, SYNPROXY's own replies), and lets the packet go on as unknown", () => {
+    const { rule, errors, warnings } = lower("*raw\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j NFQUEUE --queue-num 1\n-A PREROUTING -p tcp -j SYNPROXY --mss 1460\nCOMMIT\n");
+    expect(errors).toEqual([]);
+    expect(warnings.map((w) => w.message)).toEqual([
+      "target NFQUEUE hands the packet elsewhere (userspace, a cluster peer): podpath cannot tell what happens to it",
+      "target SYNPROXY hands the packet elsewhere (userspace, a cluster peer): podpath cannot tell what happens to it",
+    ]);
+    expect(rule("raw", "PREROUTING", 2)?.target).toEqual({ type: "unknown", name: "SYNPROXY" });
+  });
+
   it("lowers NETMAP to the network it maps into, in nat only", () => {
     const { rule, errors } = lower(SAVE("-A PREROUTING -d 198.51.100.0/24 -j NETMAP --to 192.0.2.0/24\n-A POSTROUTING -j NETMAP"));
     expect(rule("nat", "PREROUTING", 1)?.target).toEqual({ type: "netmap", to: { family: 4, value: 0xc0000200n, len: 24 } });

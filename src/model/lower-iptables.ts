@@ -5,7 +5,7 @@
  */
 import { diagnostic, type Diagnostic, type Severity } from "../diagnostics.js";
 import type { ParsedIptLine } from "../parse/iptables.js";
-import type { IptBaseOption, IptExtOption, IptItem, IptLine, IptMatchModule, IptTargetSpec } from "../parse/iptables-syntax.js";
+import type { IptBaseOption, IptExtOption, IptItem, IptLine, IptMatchModule, IptTargetSpec, IptValue } from "../parse/iptables-syntax.js";
 import { hasNonContiguousMask, type Family } from "./address.js";
 import { IPV6_EXTENSION_HEADERS } from "./protocols.js";
 import { implicitModule, lowerMatchModule, moduleProtocols, negationFits, type LowerContext } from "./iptables-matches.js";
@@ -272,9 +272,10 @@ class TableBuilder {
   /** Which names are chains, for the target being lowered (a jump judged at the table's end sees only the chains before it). */
   private resolving: (name: string) => boolean = this.isChain;
   // Made once, not per rule: the memo calls them only for groups it has not lowered before.
-  private readonly lowerBaseOption = (item: IptBaseOption): Match[] => {
+  /** A base option's match; several for an address list (`-s A,B`), which are alternatives (see expand). */
+  private readonly lowerBaseOption = (item: IptBaseOption): readonly Match[] => {
     const m = lowerBase(item, this.lineContext);
-    return m ? [m] : [];
+    return m === null ? [] : Array.isArray(m) ? m : [m as Match];
   };
   private readonly lowerModule = (item: IptMatchModule): Match[] => lowerMatchModule(item, this.lineContext);
   private readonly lowerTargetSpec = (spec: IptTargetSpec): Target | null => lowerTarget(spec, this.lineContext, this.resolving);
@@ -372,12 +373,17 @@ class TableBuilder {
     const seq = this.seq++;
     const rule = this.lowerRule(source, node, entry?.chain.name ?? node.chain, seq);
     const insertAt = node.command === "I" ? node.number ?? 1 : null;
-    if (entry) this.place(entry, rule, insertAt, this.jumpTo);
-    else {
-      const waiting = this.early.get(node.chain);
-      const e = { rule, at: source, column: node.column, insertAt, seq, to: this.jumpTo };
-      if (waiting) waiting.push(e);
-      else this.early.set(node.chain, [e]);
+    // An address list makes a rule per address (-I puts each at the same place, so they end reversed, as iptables does).
+    const rules = this.expanded ?? [rule];
+    this.expanded = null;
+    for (const r of rules) {
+      if (entry) this.place(entry, r, insertAt, this.jumpTo);
+      else {
+        const waiting = this.early.get(node.chain);
+        const e = { rule: r, at: source, column: node.column, insertAt, seq, to: this.jumpTo };
+        if (waiting) waiting.push(e);
+        else this.early.set(node.chain, [e]);
+      }
     }
   }
 
@@ -457,6 +463,28 @@ class TableBuilder {
     this.line = at;
   }
 
+  /** The rules an address list made of the line just lowered (null: just the one). */
+  private expanded: Rule[] | null = null;
+  /** The address lists of the rule being lowered: where in its matches each goes, and its matches. */
+  private lists: { at: number; source: boolean; options: readonly Match[] }[] = [];
+
+  /**
+   * iptables makes a rule for each source and destination of `-s A,B -d C,D` (sources outer), each
+   * holding one address from each list where the list was written.
+   */
+  private expand(base: Rule, matches: readonly Match[]): Rule[] {
+    const lists = [...this.lists].sort((a, b) => Number(b.source) - Number(a.source));
+    let combos: Match[][] = [[]];
+    for (const list of lists) combos = combos.flatMap((picked) => list.options.map((m) => [...picked, m]));
+    return combos.map((picked) => {
+      const ms = [...matches];
+      // Insert from the last place backwards, so the earlier places stay where they were.
+      const placed = lists.map((list, k) => ({ at: list.at, m: picked[k] as Match })).sort((a, b) => b.at - a.at);
+      for (const { at, m } of placed) ms.splice(at, 0, m);
+      return { ...base, matches: ms };
+    });
+  }
+
   /** The protocol-bound modules of the rule being lowered (filled by index up to a count). */
   private readonly bound: IptMatchModule[] = [];
 
@@ -507,7 +535,9 @@ class TableBuilder {
       const item = items[k] as IptItem;
       switch (item.type) {
         case "base": {
-          for (const m of memo.matchesOf(memoKey(raw, items, k), item, this.lowerBaseOption)) matches[count++] = m;
+          const ms = memo.matchesOf(memoKey(raw, items, k), item, this.lowerBaseOption);
+          if (ms.length > 1) this.lists.push({ at: count, source: item.flag === "-s" || item.flag.startsWith("--s"), options: ms });
+          else for (const m of ms) matches[count++] = m;
           if (item.flag === "-p" || item.flag === "--protocol") protocol = item;
           break;
         }
@@ -564,8 +594,14 @@ class TableBuilder {
       origin: originOf(source, node.column),
     };
     if (!this.how.reparsable) keepRuleSpec(rule, node.spec);
-    if (pending !== null) this.unresolved.push({ rule, spec: pending, at: source, seq });
-    return rule;
+    if (this.lists.length > 0) {
+      this.expanded = this.expand(rule, rule.matches);
+      this.lists = [];
+    }
+    for (const r of this.expanded ?? [rule]) {
+      if (pending !== null) this.unresolved.push({ rule: r, spec: pending, at: source, seq });
+    }
+    return this.expanded?.[0] ?? rule;
   }
 }
 
@@ -578,11 +614,28 @@ function chainTarget(entry: ChainEntry, kind: IptTargetSpec["kind"]): Target {
   return kind === "goto" ? (entry.goto ??= { type: "goto", chain }) : (entry.jump ??= { type: "jump", chain });
 }
 
+/** `-s A,B`: one match per address, each read as a lone -s would be (iptables takes no `!` with a list). */
+function addressList(opt: IptBaseOption, v: IptValue, ctx: LowerContext): Match[] | null {
+  if (opt.negation !== null) {
+    ctx.report(opt.column, "error", `${opt.flag}: iptables takes no ! with several addresses`);
+    return null;
+  }
+  const matches: Match[] = [];
+  let column = v.column;
+  for (const part of v.text.split(",")) {
+    const one = lowerBase({ ...opt, values: [{ text: part, quoted: false, column }] }, ctx);
+    column += part.length + 1;
+    if (one === null || Array.isArray(one)) return null;
+    matches.push(one);
+  }
+  return matches;
+}
+
 function writtenProtocol(protocol: IptBaseOption | null): string {
   return protocol === null ? "no -p" : `${protocol.negation === null ? "" : "! "}${protocol.flag} ${protocol.values[0]?.text ?? ""}`;
 }
 
-function lowerBase(opt: IptBaseOption, ctx: LowerContext): Match | null {
+function lowerBase(opt: IptBaseOption, ctx: LowerContext): Match | Match[] | null {
   const negated = opt.negation !== null;
   const flag = opt.flag;
   if (flag === "-c" || flag === "--set-counters") return null;
@@ -600,6 +653,7 @@ function lowerBase(opt: IptBaseOption, ctx: LowerContext): Match | null {
   switch (flag) {
     case "-s": case "--source": case "--src":
     case "-d": case "--destination": case "--dst": {
+      if (v.text.includes(",")) return addressList(opt, v, ctx);
       const plain = ctx.family === 4 ? xtablesIPv4(v.text) : null;
       if (plain !== null) ctx.report(v.column, "warning", `${flag}: iptables reads "${v.text}" as ${plain}`);
       const p = parseFamilyPrefix(plain ?? v.text, ctx.family);

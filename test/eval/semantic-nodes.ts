@@ -192,6 +192,8 @@ export const NODES = {
     "-A FORWARD -d 203.0.113.0/24 -j DROP",
   ].join("\n")), DEFAULT_RULES),
   // How SNAT leaves the source port, by destination (probes come from ports 20000 and up).
+  // An address list is a rule per address: iptables-restore writes `-d A,B` as two rules.
+  addressList: dump(FILTER("-A FORWARD -s 10.0.1.50 -d 192.0.2.9,198.51.100.0/24 -p tcp -j DROP"), DEFAULT_RULES),
   // NETMAP maps a whole network, keeping the host bits: destinations in PREROUTING, sources in POSTROUTING.
   netmap: dump(NAT([
     "-A PREROUTING -d 198.51.100.0/24 -j NETMAP --to 192.0.2.0/24",
@@ -396,6 +398,7 @@ export const KERNEL_PACKETS: Partial<Record<keyof typeof NODES, { src: string; d
     { src: "10.0.1.50", dst: "198.51.100.9", iif: "eni1" }, { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" },
     { src: "10.0.1.50", dst: "192.0.2.9", iif: "eni1", proto: 1 },
   ],
+  addressList: [{ src: "10.0.1.50", dst: "192.0.2.9", iif: "eni1" }, { src: "10.0.1.50", dst: "198.51.100.7", iif: "eni1" }, { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" }],
   netmap: [{ src: "10.0.1.50", dst: "198.51.100.7", iif: "eni1" }, { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" }],
   snatPorts: [
     { src: "10.0.1.50", dst: "192.0.2.9", iif: "eni1" }, udp53("10.0.1.50", "192.0.2.9"),

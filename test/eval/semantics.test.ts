@@ -67,6 +67,12 @@ describe("netfilter traversal", () => {
     expect(sport("203.0.113.9")).toBeNull();
   });
 
+  it("reads an address list (-d A,B) as iptables-restore loads it: a rule per address", () => {
+    expect(trace(NODES.addressList, packet({ src: "10.0.1.50", dst: "192.0.2.9" })).verdict).toBe("dropped");
+    expect(trace(NODES.addressList, packet({ src: "10.0.1.50", dst: "198.51.100.7" })).verdict).toBe("dropped");
+    expect(trace(NODES.addressList, packet({ src: "10.0.1.50", dst: "203.0.113.9" })).verdict).toBe("forwarded");
+  });
+
   it("NETMAP maps the destination on the way in and the source on the way out, keeping the host bits, and ends nat's chain", () => {
     const inbound = trace(NODES.netmap, packet({ src: "10.0.1.50", dst: "198.51.100.7" }));
     // The new destination is routed: then POSTROUTING masquerades it out of eth0.

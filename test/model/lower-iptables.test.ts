@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseBundle } from "../../src/model/bundle.js";
-import { renumbered, ruleComment, ruleSpec, type Rule } from "../../src/model/netfilter.js";
+import { formatPrefix } from "../../src/model/address.js";
+import { renumbered, ruleComment, ruleSpec, type Match, type Rule } from "../../src/model/netfilter.js";
 import { printAppend } from "../../src/parse/print-iptables.js";
 
 function lower(text: string) {
@@ -309,6 +310,20 @@ describe("each family's own extensions, names and address forms (checked against
       "target SYNPROXY hands the packet elsewhere (userspace, a cluster peer): podpath cannot tell what happens to it",
     ]);
     expect(rule("raw", "PREROUTING", 2)?.target).toEqual({ type: "unknown", name: "SYNPROXY" });
+  });
+
+  it("makes a rule per address of an address list, sources outer, as iptables-restore does (-I puts them in reverse)", () => {
+    const { rs, errors } = lower(SAVE("-A PREROUTING -j ACCEPT\n-A PREROUTING -d 192.0.2.1,192.0.2.2 -s 10.0.0.1,10.0.0.2/31 -p tcp -j DROP\n-I PREROUTING 1 -s 10.9.0.1,10.9.0.2 -j RETURN\n-A OUTPUT ! -s 10.0.0.5,10.0.0.6 -j ACCEPT\n-A OUTPUT -s 10.0.0.1, -j ACCEPT", "nat"));
+    const text = (m: Match) => (m.type === "source" || m.type === "destination" ? `${m.type[0]} ${formatPrefix(m.prefix, true)}` : m.type);
+    expect(rs?.tables.get("nat")?.chains.get("PREROUTING")?.rules.map((r) => [r.position, r.origin.line, r.matches.map(text).join(" ")])).toEqual([
+      [1, 8, "s 10.9.0.2/32"], [2, 8, "s 10.9.0.1/32"], [3, 6, ""],
+      [4, 7, "d 192.0.2.1/32 s 10.0.0.1/32 protocol"], [5, 7, "d 192.0.2.2/32 s 10.0.0.1/32 protocol"],
+      [6, 7, "d 192.0.2.1/32 s 10.0.0.2/31 protocol"], [7, 7, "d 192.0.2.2/32 s 10.0.0.2/31 protocol"],
+    ]);
+    expect(errors.map((e) => [e.line, e.column, e.message])).toEqual([
+      [9, 11, "-s: iptables takes no ! with several addresses"],
+      [10, 23, '-s: "" is not an IPv4 or IPv6 address'],
+    ]);
   });
 
   it("lowers NETMAP to the network it maps into, in nat only", () => {

@@ -136,24 +136,24 @@ function inetAton(parts: readonly string[]): number[] | null {
   return bytes;
 }
 
-/** iptables reads addresses with inet_pton, which takes no `%zone` (then it looks the text up as a host name, and fails). */
+/** iptables reads addresses with inet_pton, which takes no `%zone` (ip-num does); IPv4 with one is no address to either. */
 function zoneError(text: string): string {
   return `"${text}" is not an address iptables reads (no %zone)`;
 }
 
 /** A prefix that must belong to `family` (an IPv6 address in an IPv4 table is an error). */
 export function parseFamilyPrefix(text: string, family: Family): Parsed<Prefix> {
-  if (text.includes("%")) return fail(zoneError(text));
   const p = parsePrefix(text);
   if ("error" in p) return fail(p.error);
+  if (p.family === 6 && text.includes("%")) return fail(zoneError(text));
   if (p.family !== family) return fail(`IPv${p.family} address "${text}" in an IPv${family} ruleset`);
   return ok(p);
 }
 
 export function parseFamilyAddress(text: string, family: Family): Parsed<IpAddr> {
-  if (text.includes("%")) return fail(zoneError(text));
   const a = parseAddress(text);
   if ("error" in a) return fail(a.error);
+  if (a.family === 6 && text.includes("%")) return fail(zoneError(text));
   if (a.family !== family) return fail(`IPv${a.family} address "${text}" in an IPv${family} ruleset`);
   return ok(a);
 }

@@ -373,18 +373,23 @@ class TableBuilder {
     const seq = this.seq++;
     const rule = this.lowerRule(source, node, entry?.chain.name ?? node.chain, seq);
     const insertAt = node.command === "I" ? node.number ?? 1 : null;
-    // An address list makes a rule per address (-I puts each at the same place, so they end reversed, as iptables does).
-    const rules = this.expanded ?? [rule];
+    const expanded = this.expanded;
     this.expanded = null;
-    for (const r of rules) {
-      if (entry) this.place(entry, r, insertAt, this.jumpTo);
-      else {
-        const waiting = this.early.get(node.chain);
-        const e = { rule: r, at: source, column: node.column, insertAt, seq, to: this.jumpTo };
-        if (waiting) waiting.push(e);
-        else this.early.set(node.chain, [e]);
-      }
+    if (expanded === null) this.put(entry, rule, node.chain, source, node.column, insertAt, seq);
+    // An address list makes a rule per address (-I puts each at the same place, so they end reversed, as iptables does).
+    else for (const r of expanded) this.put(entry, r, node.chain, source, node.column, insertAt, seq);
+  }
+
+  /** Places a rule in its chain, or keeps it for the end of the table when the chain is not declared yet. */
+  private put(entry: ChainEntry | undefined, rule: Rule, chain: string, at: SourceLine, column: number, insertAt: number | null, seq: number): void {
+    if (entry) {
+      this.place(entry, rule, insertAt, this.jumpTo);
+      return;
     }
+    const e: Early = { rule, at, column, insertAt, seq, to: this.jumpTo };
+    const waiting = this.early.get(chain);
+    if (waiting) waiting.push(e);
+    else this.early.set(chain, [e]);
   }
 
   /** Puts `rule` in its chain (`to`: where it jumps, for the jump graph). */
@@ -594,14 +599,15 @@ class TableBuilder {
       origin: originOf(source, node.column),
     };
     if (!this.how.reparsable) keepRuleSpec(rule, node.spec);
-    if (this.lists.length > 0) {
-      this.expanded = this.expand(rule, rule.matches);
-      this.lists = [];
+    if (this.lists.length === 0) {
+      if (pending !== null) this.unresolved.push({ rule, spec: pending, at: source, seq });
+      return rule;
     }
-    for (const r of this.expanded ?? [rule]) {
-      if (pending !== null) this.unresolved.push({ rule: r, spec: pending, at: source, seq });
-    }
-    return this.expanded?.[0] ?? rule;
+    const expanded = this.expand(rule, rule.matches);
+    this.lists = [];
+    this.expanded = expanded;
+    if (pending !== null) for (const r of expanded) this.unresolved.push({ rule: r, spec: pending, at: source, seq });
+    return expanded[0] as Rule;
   }
 }
 

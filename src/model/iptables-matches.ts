@@ -7,7 +7,7 @@ import type { Family } from "./address.js";
 import type { IptBaseOption, IptExtOption, IptMatchModule, IptValue } from "../parse/iptables-syntax.js";
 import type { CtState, Match } from "./netfilter.js";
 import {
-  longOption, parseFamilyAddress, parseFamilyPrefix, parseIcmpType, parseMarkMask, parseNumber, parsePortRange,
+  longOption, parseFamilyAddress, parseFamilyPrefix, parseIcmpType, parseLimitRate, parseMarkMask, parseNumber, parsePortRange,
   parseProtocol, type Parsed,
 } from "./iptables-values.js";
 import type { Range } from "./routing.js";
@@ -128,7 +128,10 @@ const addrtypeSide = (side: "src" | "dst"): OptionHandler => (opt, ctx, negated)
   };
 };
 
-const PKT_TYPES = ["unicast", "broadcast", "multicast"] as const;
+/** libxt_pkttype's names, in any case; `host` is unicast. */
+const PKT_TYPES: ReadonlyMap<string, "unicast" | "broadcast" | "multicast" | "otherhost"> = new Map([
+  ["unicast", "unicast"], ["host", "unicast"], ["broadcast", "broadcast"], ["multicast", "multicast"], ["otherhost", "otherhost"],
+]);
 
 const MODULES: Record<string, ModuleSpec> = {
   // Checked, but no match: it decides nothing (ruleComment reads the text from the rule's syntax).
@@ -253,23 +256,50 @@ const MODULES: Record<string, ModuleSpec> = {
     options: {
       "pkt-type": (opt, ctx, negated) => {
         const v = value(opt, ctx);
-        const t = v?.[0]?.text.toLowerCase();
-        if (!PKT_TYPES.includes(t as (typeof PKT_TYPES)[number])) { ctx.report(opt.column, "error", `--pkt-type expects unicast, broadcast or multicast`); return null; }
-        return { type: "pkttype", pktType: t as (typeof PKT_TYPES)[number], negated };
+        if (v === null) return null;
+        const pktType = PKT_TYPES.get((v[0]?.text ?? "").toLowerCase());
+        if (pktType === undefined) { ctx.report(opt.column, "error", `--pkt-type expects unicast (or host), broadcast, multicast or otherhost`); return null; }
+        return { type: "pkttype", pktType, negated };
       },
     },
   },
   length: { options: { length: (opt, ctx, negated) => { const r = single(opt, ctx, (s) => parseRange(s)); return r && { type: "length", range: r, negated }; } } },
   physdev: {
-    options: Object.fromEntries(["physdev-in", "physdev-out", "physdev-is-in", "physdev-is-out", "physdev-is-bridged"].map((n) => [n, ((_o, _c, negated) => ({ type: "physdev", matchesUnbridged: negated })) satisfies OptionHandler])),
+    options: Object.fromEntries(["physdev-in", "physdev-out", "physdev-is-in", "physdev-is-out", "physdev-is-bridged"].map((n) => [n, ((_o, _c, negated) => ({ type: "physdev", matchesUnbridged: negated, outUnbridged: false })) satisfies OptionHandler])),
     // xt_physdev on an unbridged packet: true only when every option used is negated.
-    finish: (matches) => [{ type: "physdev", matchesUnbridged: matches.every((m) => m.type === "physdev" && m.matchesUnbridged) }],
+    finish: (matches, module) => {
+      const used = (name: string) => module.options.find((o) => o.name === name);
+      const bridged = used("physdev-is-bridged");
+      return [{
+        type: "physdev",
+        matchesUnbridged: matches.every((m) => m.type === "physdev" && m.matchesUnbridged),
+        outUnbridged: (used("physdev-out") !== undefined || used("physdev-is-out") !== undefined) && (bridged === undefined || bridged.negation !== null),
+      }];
+    },
   },
   nfacct: { options: { "nfacct-name": noOp } },
   set: opaqueModule("set", ["match-set", "return-nomatch", "update-counters", "update-subcounters", "packets-eq", "packets-lt", "packets-gt", "bytes-eq", "bytes-lt", "bytes-gt"],
     (o) => `ipset ${o.values.map((v) => v.text).join(" ")} membership`),
-  mac: opaqueModule("mac", ["mac-source"], (o) => `source MAC ${o.values[0]?.text ?? ""}`),
-  limit: opaqueModule("limit", ["limit", "limit-burst"], () => "rate limit not exceeded"),
+  mac: {
+    options: {
+      "mac-source": (opt, ctx) => {
+        const v = value(opt, ctx);
+        if (v === null) return null;
+        const text = v[0]?.text ?? "";
+        if (!/^[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){5}$/.test(text)) { ctx.report(v[0]?.column ?? opt.column, "error", `--mac-source: "${text}" is not a MAC address (six pairs of hex digits joined by ":")`); return null; }
+        return { type: "opaque", module: "mac", what: `source MAC ${text}` };
+      },
+    },
+  },
+  limit: {
+    options: {
+      limit: (opt, ctx) => {
+        const rate = single(opt, ctx, parseLimitRate);
+        return rate === null ? null : { type: "opaque", module: "limit", what: "rate limit not exceeded" };
+      },
+      "limit-burst": opaque("limit", () => "rate limit not exceeded"),
+    },
+  },
   hashlimit: opaqueModule("hashlimit", ["hashlimit", "hashlimit-upto", "hashlimit-above", "hashlimit-burst", "hashlimit-mode", "hashlimit-name", "hashlimit-srcmask", "hashlimit-dstmask", "hashlimit-htable-size", "hashlimit-htable-max", "hashlimit-htable-expire", "hashlimit-htable-gcinterval"], () => "hashlimit rate not exceeded"),
   owner: opaqueModule("owner", ["uid-owner", "gid-owner", "socket-exists", "suppl-groups"], (o) => `socket owner ${o.name} ${o.values[0]?.text ?? ""}`),
   socket: opaqueModule("socket", ["transparent", "nowildcard", "restore-skmark"], () => "a local socket exists"),

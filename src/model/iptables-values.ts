@@ -199,6 +199,20 @@ export function parseNatRange(text: string, family: Family): Parsed<NatRange> {
   return ok({ addrLo, addrHi, ports });
 }
 
+/**
+ * `N[/unit]` as libxt_limit reads it: the unit any prefix of second, minute, hour or day (in any
+ * case; none is per second), at most 10,000 per second; the packets per second.
+ */
+export function parseLimitRate(text: string): Parsed<number> {
+  const m = /^([0-9]+)(?:\/(.*))?$/.exec(text);
+  const unit = m?.[2];
+  const seconds = unit === undefined ? 1 : unit === "" ? undefined : ([["second", 1], ["minute", 60], ["hour", 3600], ["day", 86400]] as const).find(([name]) => name.startsWith(unit.toLowerCase()))?.[1];
+  const n = Number(m?.[1] ?? 0);
+  if (m === null || seconds === undefined || n === 0) return fail(`bad rate "${text}" (expected N/second, /minute, /hour or /day, N above 0)`);
+  if (Math.floor((10000 * seconds) / n) === 0) return fail(`rate ${text} is too fast (at most 10000/second)`);
+  return ok(n / seconds);
+}
+
 /** ICMP type names as iptables reads them (libxt_icmp): each a type, and a code or null for any code. */
 const ICMP_TYPES: readonly (readonly [string, number | null, number | null])[] = [
   ["any", null, null], ["echo-reply", 0, null], ["pong", 0, null], ["destination-unreachable", 3, null],

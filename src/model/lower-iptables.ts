@@ -564,6 +564,7 @@ class TableBuilder {
             this.jumpTo = JUMP_BY_NAME;
           } else if (entry !== undefined) {
             pending = null;
+            if (entry.chain.builtin) this.report(source, item.column, "error", `${item.flag} ${item.name}: a rule cannot jump to a built-in chain (iptables-restore refuses the table)`);
             target = chainTarget(entry, item.kind);
             this.jumpTo = entry.number;
           } else {

@@ -57,12 +57,16 @@ export type Match =
   /** `type` null is `any`. */
   | ({ type: "icmp"; icmpType: number | null; code: number | null; family: Family } & Negatable)
   | ({ type: "iprange"; which: "src" | "dst"; lo: IpAddr; hi: IpAddr } & Negatable)
-  | ({ type: "pkttype"; pktType: "unicast" | "broadcast" | "multicast" } & Negatable)
+  | ({ type: "pkttype"; pktType: "unicast" | "broadcast" | "multicast" | "otherhost" } & Negatable)
   | ({ type: "length"; range: Range } & Negatable)
   /** `statistic --mode random`: taken with this probability. */
   | ({ type: "random"; probability: number } & Negatable)
   /** Never true for a routed packet: physdev needs a bridge (podpath traces routed packets). */
-  | { type: "physdev"; matchesUnbridged: boolean }
+  | {
+      type: "physdev"; matchesUnbridged: boolean;
+      /** --physdev-out or --physdev-is-out without --physdev-is-bridged: the kernel takes it only before routing (PREROUTING, INPUT). */
+      outUnbridged: boolean;
+    }
   /** Something a dump cannot tell (ipset membership, socket owner, rate limits, …). */
   /** `module`: the match module, or the base option (`-s`) when it is one podpath cannot evaluate. */
   | { type: "opaque"; module: string; what: string };

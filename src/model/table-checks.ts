@@ -186,6 +186,7 @@ const OWNER = allowed("-m owner", null, ["OUTPUT", "POSTROUTING"]);
 const SOCKET = allowed("-m socket", null, ["PREROUTING", "INPUT"]);
 const RPFILTER = allowed("-m rpfilter", ["raw", "mangle"], ["PREROUTING"]);
 const LIMIT_IFACE_IN = allowed("-m addrtype --limit-iface-in", null, ["PREROUTING", "INPUT", "FORWARD"], true);
+const PHYSDEV_OUT = allowed("-m physdev --physdev-out (or --physdev-is-out) without --physdev-is-bridged", null, ["PREROUTING", "INPUT"], true);
 const LIMIT_IFACE_OUT = allowed("-m addrtype --limit-iface-out", null, ["FORWARD", "OUTPUT", "POSTROUTING"], true);
 
 function targetAllowed(t: Target | null): Allowed | null {
@@ -205,6 +206,7 @@ function targetAllowed(t: Target | null): Allowed | null {
 
 function matchAllowed(m: Match): Allowed | null {
   if (m.type === "opaque") return m.module === "owner" ? OWNER : m.module === "socket" ? SOCKET : m.module === "rpfilter" ? RPFILTER : null;
+  if (m.type === "physdev") return m.outUnbridged ? PHYSDEV_OUT : null;
   if (m.type === "addrtype") return m.limitIfaceIn ? LIMIT_IFACE_IN : m.limitIfaceOut ? LIMIT_IFACE_OUT : null;
   return null;
 }

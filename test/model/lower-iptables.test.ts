@@ -326,6 +326,32 @@ describe("each family's own extensions, names and address forms (checked against
     ]);
   });
 
+  it("checks what libxt reads itself: packet type names, log levels, limit rates, MAC addresses", () => {
+    const { rule, errors } = FILTER([
+      "-A INPUT -m pkttype --pkt-type host -j ACCEPT", "-A INPUT -m pkttype --pkt-type OtherHost -j ACCEPT", "-A INPUT -m pkttype --pkt-type uni -j ACCEPT",
+      "-A INPUT -j LOG --log-level panic", "-A INPUT -j LOG --log-level warn",
+      "-A INPUT -m limit --limit 5/mi -j ACCEPT", "-A INPUT -m limit --limit 10001/s -j ACCEPT", "-A INPUT -m limit --limit 5/ -j ACCEPT",
+      "-A INPUT -m mac --mac-source 02:00:0A:00:00:ff -j ACCEPT", "-A INPUT -m mac --mac-source 02:00:00:00:00 -j ACCEPT",
+    ].join("\n"));
+    expect(rule("filter", "INPUT", 1)?.matches).toEqual([{ type: "pkttype", pktType: "unicast", negated: false }]);
+    expect(rule("filter", "INPUT", 2)?.matches).toEqual([{ type: "pkttype", pktType: "otherhost", negated: false }]);
+    expect(errors.map((e) => e.line)).toEqual([7, 9, 11, 12, 14]);
+    expect(errors[2]?.message).toBe("--limit: rate 10001/s is too fast (at most 10000/second)");
+  });
+
+  it("takes -g only to a chain, and no jump to a built-in chain", () => {
+    const { errors } = FILTER("-A INPUT -g ACCEPT\n-A INPUT -g NOPE\n-A INPUT -j OUTPUT\n-A FORWARD -g INPUT");
+    expect(errors.map((e) => [e.line, e.column])).toEqual([[5, 10], [6, 10], [7, 10], [8, 12]]);
+    expect(errors[0]?.message).toBe("-g ACCEPT: goto needs a chain of this table, and ACCEPT is none (iptables-restore refuses the rule)");
+    expect(errors[2]?.message).toBe("-j OUTPUT: a rule cannot jump to a built-in chain (iptables-restore refuses the table)");
+  });
+
+  it("takes --physdev-out without --physdev-is-bridged only where routing has not decided the way out", () => {
+    const { errors, warnings } = FILTER(":X - [0:0]\n-A OUTPUT -m physdev --physdev-out eth0 -j ACCEPT\n-A INPUT -m physdev --physdev-out eth0 -j ACCEPT\n-A FORWARD -m physdev --physdev-out eth0 --physdev-is-bridged -j ACCEPT\n-A FORWARD -j X\n-A X -m physdev --physdev-is-out -j ACCEPT");
+    expect(errors.map((e) => e.line)).toEqual([6]);
+    expect(warnings.map((w) => w.line)).toEqual([10]);
+  });
+
   it("lowers NETMAP to the network it maps into, in nat only", () => {
     const { rule, errors } = lower(SAVE("-A PREROUTING -d 198.51.100.0/24 -j NETMAP --to 192.0.2.0/24\n-A POSTROUTING -j NETMAP"));
     expect(rule("nat", "PREROUTING", 1)?.target).toEqual({ type: "netmap", to: { family: 4, value: 0xc0000200n, len: 24 } });

@@ -191,6 +191,7 @@ const HANDLERS: Handlers = {
     return go({ type: "accept" }, { type: "mark", before, after: world.mark });
   },
   continue: () => go({ type: "continue" }),
+  tcpmss: () => go({ type: "continue" }),
   unknown: () => go({ type: "continue" }),
 };
 
@@ -200,5 +201,5 @@ export function applyTarget(target: Target, ctx: TargetContext): Result {
 
 /** Targets whose effect does not depend on whether their rule matched an unknowable condition. */
 export function hasNoEffect(target: Target | null): boolean {
-  return target === null || target.type === "continue";
+  return target === null || target.type === "continue" || target.type === "tcpmss";
 }

@@ -95,7 +95,7 @@ function natRange(opts: Options, name: string, ctx: LowerContext): NatRange | nu
   return r.value;
 }
 
-const CONTINUE = ["LOG", "NFLOG", "ULOG", "TRACE", "CHECKSUM", "TCPMSS", "CLASSIFY", "AUDIT", "DSCP", "TOS", "TTL", "HL",
+const CONTINUE = ["LOG", "NFLOG", "ULOG", "TRACE", "CHECKSUM", "CLASSIFY", "AUDIT", "DSCP", "TOS", "TTL", "HL",
   "SECMARK", "CONNSECMARK", "IDLETIMER", "LED", "SET", "TEE", "RATEEST", "HMARK", "ECN"];
 
 /** Options each target accepts; anything else is an error (iptables-restore would refuse the rule). */
@@ -133,6 +133,14 @@ const TARGETS = new Map<string, { options: string[]; lower: TargetHandler }>(Obj
     },
   },
   NOTRACK: { options: [], lower: () => ({ type: "notrack" }) },
+  TCPMSS: {
+    options: ["set-mss", "clamp-mss-to-pmtu"],
+    lower: (o, ctx) => {
+      // An iptables -L row shows neither as options (it prints "TCPMSS clamp to PMTU").
+      if (ctx.restoreInput && o.has("set-mss") === o.has("clamp-mss-to-pmtu")) ctx.report(1, "error", "TCPMSS needs one of --set-mss and --clamp-mss-to-pmtu");
+      return { type: "tcpmss", clampToPmtu: o.has("clamp-mss-to-pmtu") };
+    },
+  },
   NETMAP: {
     options: ["to"],
     lower: (o, ctx) => {
@@ -164,7 +172,7 @@ const TARGETS = new Map<string, { options: string[]; lower: TargetHandler }>(Obj
 const UNMODELLED_TARGETS = new Set(["NFQUEUE", "QUEUE", "CLUSTERIP", "MIRROR", "IPMARK", "ROUTE", "DELUDE", "CHAOS", "TARPIT", "SYNPROXY"]);
 
 /** Target options that are flags: a value after one is a stray argument iptables refuses. */
-const FLAGS = new Set(["random", "random-fully", "persistent", "save-mark", "restore-mark", "notrack"]);
+const FLAGS = new Set(["random", "random-fully", "persistent", "save-mark", "restore-mark", "notrack", "clamp-mss-to-pmtu"]);
 
 /** Targets whose options podpath does not check one by one (they change nothing it models). */
 const FREE_OPTIONS = new Set(CONTINUE);

@@ -448,6 +448,10 @@ class TableBuilder {
       // Drop the spare capacity splice left.
       chain.rules = chain.rules.slice();
     }
+    for (const { rule } of this.unresolved) {
+      const n = this.entries.get(rule.chain)?.number;
+      if (n !== undefined) this.graph.addLateTarget(n, rule);
+    }
     const chains = this.ordered.map((e) => e.chain);
     this.graph.check(table, chains, (name) => this.entries.get(name)?.number, (origin, severity, message) => report(origin, origin.column, severity, message));
     return table;

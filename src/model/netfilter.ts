@@ -101,6 +101,8 @@ export type Target =
   | { type: "tproxy"; value: number; mask: number }
   /** Targets that change nothing podpath models and let the packet continue (LOG, TRACE, CT --zone, …). */
   | { type: "continue"; name: string }
+  /** TCPMSS changes only the MSS option of SYNs; clamping to the path MTU works only after routing. */
+  | { type: "tcpmss"; clampToPmtu: boolean }
   /** A target podpath does not know: its effect is unknown. */
   | { type: "unknown"; name: string };
 

@@ -32,6 +32,12 @@ export class JumpGraph {
   private readonly rules: Rule[] = [];
   private readonly restricted: Restricted[] = [];
 
+  /** The target of a rule placed earlier, known only at the table's end (a name neither a chain nor a target when read). */
+  addLateTarget(chain: number, rule: Rule): void {
+    const byTarget = targetAllowed(rule.target);
+    if (byTarget !== null) this.restricted.push({ chain, rule, allowed: byTarget });
+  }
+
   /** A rule placed in chain number `chain` (chains are numbered in the order of the table's map); `to`: the chain its jump goes to, JUMP_BY_NAME or NO_JUMP. */
   addRule(chain: number, rule: Rule, to: number): void {
     const byTarget = targetAllowed(rule.target);
@@ -166,10 +172,12 @@ interface Allowed {
   mask: number;
   /** iptables-nft checks the hooks only in a built-in chain (in a user chain it loads the rule). */
   nftBuiltinOnly: boolean;
+  /** iptables-nft does not check the table (it loads the rule in any). */
+  nftAnyTable: boolean;
 }
 
-function allowed(what: string, table: readonly TableName[] | null, hooks: readonly Hook[] = HOOKS, nftBuiltinOnly = false): Allowed {
-  return { what, table, hooks, mask: hooks.reduce((m, h) => m | (1 << HOOKS.indexOf(h)), 0), nftBuiltinOnly };
+function allowed(what: string, table: readonly TableName[] | null, hooks: readonly Hook[] = HOOKS, nftBuiltinOnly = false, nftAnyTable = false): Allowed {
+  return { what, table, hooks, mask: hooks.reduce((m, h) => m | (1 << HOOKS.indexOf(h)), 0), nftBuiltinOnly, nftAnyTable };
 }
 // As iptables 1.8.9 and the kernel took each, in every built-in chain of every table.
 const DNAT = allowed("DNAT", ["nat"], ["PREROUTING", "OUTPUT"]);
@@ -181,7 +189,13 @@ const NOTRACK = allowed("NOTRACK (or CT --notrack)", ["raw"]);
 const CT = allowed("CT", ["raw"]);
 const TPROXY = allowed("TPROXY", ["mangle"], ["PREROUTING"]);
 const NETMAP = allowed("NETMAP", ["nat"]);
-const TCPMSS = allowed("TCPMSS", null, ["FORWARD", "OUTPUT", "POSTROUTING"], true);
+const MANGLE_ONLY = new Map(["CHECKSUM", "DSCP", "TOS", "TTL", "HL"].map((name) => [name, allowed(name, ["mangle"])]));
+const SECMARKS = new Map(["SECMARK", "CONNSECMARK"].map((name) => [name, allowed(name, ["mangle", "security"])]));
+const CLASSIFY = allowed("CLASSIFY", null, ["FORWARD", "OUTPUT", "POSTROUTING"]);
+const TRACE = allowed("TRACE", ["raw"], HOOKS, false, true);
+const SYNPROXY = allowed("SYNPROXY", null, ["INPUT", "FORWARD"]);
+const EUI64 = allowed("-m eui64", null, ["PREROUTING", "INPUT", "FORWARD"]);
+const TCPMSS = allowed("TCPMSS --clamp-mss-to-pmtu", null, ["FORWARD", "OUTPUT", "POSTROUTING"], true);
 const OWNER = allowed("-m owner", null, ["OUTPUT", "POSTROUTING"]);
 const SOCKET = allowed("-m socket", null, ["PREROUTING", "INPUT"]);
 const RPFILTER = allowed("-m rpfilter", ["raw", "mangle"], ["PREROUTING"]);
@@ -199,13 +213,15 @@ function targetAllowed(t: Target | null): Allowed | null {
     case "notrack": return NOTRACK;
     case "tproxy": return TPROXY;
     case "netmap": return NETMAP;
-    case "continue": return t.name === "CT" ? CT : t.name === "TCPMSS" ? TCPMSS : null;
+    case "tcpmss": return t.clampToPmtu ? TCPMSS : null;
+    case "continue": return t.name === "CT" ? CT : t.name === "CLASSIFY" ? CLASSIFY : t.name === "TRACE" ? TRACE : MANGLE_ONLY.get(t.name) ?? SECMARKS.get(t.name) ?? null;
+    case "unknown": return t.name === "SYNPROXY" ? SYNPROXY : null;
     default: return null;
   }
 }
 
 function matchAllowed(m: Match): Allowed | null {
-  if (m.type === "opaque") return m.module === "owner" ? OWNER : m.module === "socket" ? SOCKET : m.module === "rpfilter" ? RPFILTER : null;
+  if (m.type === "opaque") return m.module === "owner" ? OWNER : m.module === "socket" ? SOCKET : m.module === "rpfilter" ? RPFILTER : m.module === "eui64" ? EUI64 : null;
   if (m.type === "physdev") return m.outUnbridged ? PHYSDEV_OUT : null;
   if (m.type === "addrtype") return m.limitIfaceIn ? LIMIT_IFACE_IN : m.limitIfaceOut ? LIMIT_IFACE_OUT : null;
   return null;
@@ -243,17 +259,18 @@ function checkHooks(table: Table, { chains, first, end, to }: Edges, restricted:
     const builtin = (chains[chain] as Chain).builtin;
     const problem = problemOf(allowed, table.name, reached[chain] as number, builtin);
     if (problem === null) continue;
-    const message = problem.legacyOnly
-      ? `${problem.why}: on an iptables-legacy node the kernel refuses the table (iptables-nft loads it in a user chain)`
+    const message = problem.legacyOnly !== null
+      ? `${problem.why}: on an iptables-legacy node the kernel refuses the table (iptables-nft loads it${problem.legacyOnly})`
       : `${problem.why}: the kernel refuses the table (iptables-restore fails at COMMIT)`;
-    report(rule.origin, problem.legacyOnly ? "warning" : "error", message);
+    report(rule.origin, problem.legacyOnly !== null ? "warning" : "error", message);
   }
 }
 
 /** Why `a` does not work in `table` for a rule reached from `hooks` (bits of HOOKS), or null. */
-function problemOf(a: Allowed, table: TableName, hooks: number, builtin: boolean): { why: string; legacyOnly: boolean } | null {
-  if (a.table !== null && !a.table.includes(table)) return { why: `${a.what} works only in table ${a.table.join(" or ")}, not ${table}`, legacyOnly: false };
+/** `legacyOnly`: null where both backends refuse it, else where iptables-nft loads it (" in a user chain", or ""). */
+function problemOf(a: Allowed, table: TableName, hooks: number, builtin: boolean): { why: string; legacyOnly: string | null } | null {
+  if (a.table !== null && !a.table.includes(table)) return { why: `${a.what} works only in table ${a.table.join(" or ")}, not ${table}`, legacyOnly: a.nftAnyTable ? "" : null };
   if ((hooks & ~a.mask) === 0) return null;
   const outside = HOOKS.filter((_, bit) => (hooks & ~a.mask & (1 << bit)) !== 0);
-  return { why: `${a.what} works only in ${a.hooks.join(", ")}, and this rule is reached from ${outside.join(", ")}`, legacyOnly: a.nftBuiltinOnly && !builtin };
+  return { why: `${a.what} works only in ${a.hooks.join(", ")}, and this rule is reached from ${outside.join(", ")}`, legacyOnly: a.nftBuiltinOnly && !builtin ? " in a user chain" : null };
 }

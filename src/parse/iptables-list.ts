@@ -209,8 +209,14 @@ function rowItems(row: Row, lineText: string, family: { v6: boolean }, report: R
     const last = unknown[unknown.length - 1] as Extract<Phrase, { type: "unknown" }>;
     const text = lineText.slice(first.column - 1, last.column - 1 + last.raw.length);
     unknown.length = 0;
+    // TCPMSS prints its one option in words; which one decides where the kernel takes it.
+    const mss = targetName === "TCPMSS" ? /^TCPMSS (?:(clamp to PMTU)|set (\d+))$/.exec(text) : null;
+    if (mss !== null) {
+      targetOptions.push(mss[1] !== undefined ? ext("clamp-mss-to-pmtu", false, [], first.column) : ext("set-mss", false, [val(mss[2] as string, first.column + 11)], first.column));
+      return;
+    }
     if (targetName !== null && (text === targetName || text.startsWith(`${targetName} `))) {
-      // What the target printed about itself (`TCPMSS clamp to PMTU`, `CT zone 5`).
+      // What the target printed about itself (`CT zone 5`).
       if (MODELLED_TARGETS.has(targetName)) {
         report(first.column, "warning", `cannot read the options of ${targetName} from "${text}": podpath lowers the target without them; ${PASTE_EXACT}`);
       } else {

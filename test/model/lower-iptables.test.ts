@@ -303,13 +303,13 @@ describe("each family's own extensions, names and address forms (checked against
   });
 
   it("warns about a target whose outcome is decided elsewhere (NFQUEUE, SYNPROXY's own replies), and lets the packet go on as unknown", () => {
-    const { rule, errors, warnings } = lower("*raw\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j NFQUEUE --queue-num 1\n-A PREROUTING -p tcp -j SYNPROXY --mss 1460\nCOMMIT\n");
+    const { rule, errors, warnings } = lower("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j NFQUEUE --queue-num 1\n-A INPUT -p tcp -j SYNPROXY --mss 1460\nCOMMIT\n");
     expect(errors).toEqual([]);
     expect(warnings.map((w) => w.message)).toEqual([
       "target NFQUEUE hands the packet elsewhere (userspace, a cluster peer): podpath cannot tell what happens to it",
       "target SYNPROXY hands the packet elsewhere (userspace, a cluster peer): podpath cannot tell what happens to it",
     ]);
-    expect(rule("raw", "PREROUTING", 2)?.target).toEqual({ type: "unknown", name: "SYNPROXY" });
+    expect(rule("filter", "INPUT", 2)?.target).toEqual({ type: "unknown", name: "SYNPROXY" });
   });
 
   it("makes a rule per address of an address list, sources outer, as iptables-restore does (-I puts them in reverse)", () => {
@@ -350,6 +350,22 @@ describe("each family's own extensions, names and address forms (checked against
     const { errors, warnings } = FILTER(":X - [0:0]\n-A OUTPUT -m physdev --physdev-out eth0 -j ACCEPT\n-A INPUT -m physdev --physdev-out eth0 -j ACCEPT\n-A FORWARD -m physdev --physdev-out eth0 --physdev-is-bridged -j ACCEPT\n-A FORWARD -j X\n-A X -m physdev --physdev-is-out -j ACCEPT");
     expect(errors.map((e) => e.line)).toEqual([6]);
     expect(warnings.map((w) => w.line)).toEqual([10]);
+  });
+
+  it("takes each target where the kernel does: TCPMSS clamping after routing only, DSCP/TOS/TTL/CHECKSUM in mangle, CLASSIFY after routing, SYNPROXY in INPUT/FORWARD, TRACE in raw", () => {
+    const mangle = lower(SAVE([
+      "-A PREROUTING -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1400",
+      "-A PREROUTING -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu",
+      "-A PREROUTING -j TTL --ttl-set 5", "-A INPUT -j CLASSIFY --set-class 1:1", "-A POSTROUTING -j CLASSIFY --set-class 1:1",
+    ].join("\n"), "mangle"));
+    expect(mangle.errors.map((e) => [e.line, e.message])).toEqual([
+      [7, "TCPMSS --clamp-mss-to-pmtu works only in FORWARD, OUTPUT, POSTROUTING, and this rule is reached from PREROUTING: the kernel refuses the table (iptables-restore fails at COMMIT)"],
+      [9, "CLASSIFY works only in FORWARD, OUTPUT, POSTROUTING, and this rule is reached from INPUT: the kernel refuses the table (iptables-restore fails at COMMIT)"],
+    ]);
+    const filter = FILTER("-A FORWARD -j DSCP --set-dscp 1\n-A INPUT -p tcp -j SYNPROXY --mss 1460\n-A OUTPUT -p tcp -j SYNPROXY --mss 1460\n-A INPUT -p tcp -j TRACE");
+    expect(filter.errors.map((e) => e.line)).toEqual([5, 7]);
+    // iptables-nft takes TRACE in any table.
+    expect(filter.warnings.map((w) => [w.line, w.message])).toContainEqual([8, "TRACE works only in table raw, not filter: on an iptables-legacy node the kernel refuses the table (iptables-nft loads it)"]);
   });
 
   it("lowers NETMAP to the network it maps into, in nat only", () => {

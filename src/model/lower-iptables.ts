@@ -450,7 +450,7 @@ class TableBuilder {
     }
     for (const { rule } of this.unresolved) {
       const n = this.entries.get(rule.chain)?.number;
-      if (n !== undefined) this.graph.addLateTarget(n, rule);
+      if (n !== undefined) this.graph.addResolvedTarget(n, rule);
     }
     const chains = this.ordered.map((e) => e.chain);
     this.graph.check(table, chains, (name) => this.entries.get(name)?.number, (origin, severity, message) => report(origin, origin.column, severity, message));

@@ -33,15 +33,14 @@ export class JumpGraph {
   private readonly restricted: Restricted[] = [];
 
   /** The target of a rule placed earlier, known only at the table's end (a name neither a chain nor a target when read). */
-  addLateTarget(chain: number, rule: Rule): void {
+  addResolvedTarget(chain: number, rule: Rule): void {
     const byTarget = targetAllowed(rule.target);
     if (byTarget !== null) this.restricted.push({ chain, rule, allowed: byTarget });
   }
 
   /** A rule placed in chain number `chain` (chains are numbered in the order of the table's map); `to`: the chain its jump goes to, JUMP_BY_NAME or NO_JUMP. */
   addRule(chain: number, rule: Rule, to: number): void {
-    const byTarget = targetAllowed(rule.target);
-    if (byTarget !== null) this.restricted.push({ chain, rule, allowed: byTarget });
+    this.addResolvedTarget(chain, rule);
     const matches = rule.matches;
     for (let m = 0; m < matches.length; m++) {
       const allowed = matchAllowed(matches[m] as Match);

@@ -148,7 +148,7 @@ const MODULES: Record<string, ModuleSpec> = {
     },
   },
   udp: { options: { sport: port("src", true), "source-port": port("src", true), dport: port("dst", true), "destination-port": port("dst", true) } },
-  sctp: { options: { sport: port("src"), "source-port": port("src"), dport: port("dst"), "destination-port": port("dst"), "chunk-types": opaque("sctp", () => "SCTP chunk types") } },
+  sctp: { options: { sport: port("src"), "source-port": port("src"), dport: port("dst"), "destination-port": port("dst"), "chunk-types": (opt, ctx) => (value(opt, ctx, 2) === null ? null : { type: "opaque", module: "sctp", what: "SCTP chunk types" }) } },
   icmp: {
     options: {
       "icmp-type": (opt, ctx, negated) => {
@@ -409,7 +409,7 @@ const NOT_INVERTIBLE = new Map<string, ReadonlySet<string>>(Object.entries({
 }).map(([module, options]) => [module, new Set(options)]));
 
 /** Options that take two values (`--tcp-flags MASK COMP`). */
-const TWO_VALUES = new Set(["tcp-flags", "match-set"]);
+const TWO_VALUES = new Set(["tcp-flags", "match-set", "chunk-types"]);
 
 /**
  * The options of the modules above that are flags: a value after one is a stray argument iptables

@@ -287,7 +287,7 @@ const MODULES: Record<string, ModuleSpec> = {
         if (v === null) return null;
         const text = v[0]?.text ?? "";
         if (!/^[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){5}$/.test(text)) { ctx.report(v[0]?.column ?? opt.column, "error", `--mac-source: "${text}" is not a MAC address (six pairs of hex digits joined by ":")`); return null; }
-        return { type: "opaque", module: "mac", what: `source MAC ${text}` };
+        return { type: "opaque", module: "mac", what: `source MAC ${text}`, side: "in" };
       },
     },
   },
@@ -307,7 +307,12 @@ const MODULES: Record<string, ModuleSpec> = {
   recent: opaqueModule("recent", ["name", "set", "rcheck", "update", "remove", "seconds", "reap", "hitcount", "rttl", "rsource", "rdest", "mask"], (o) => `recent list ${o.name}`),
   string: opaqueModule("string", ["algo", "from", "to", "string", "hex-string", "icase"], () => "payload contains the string"),
   u32: opaqueModule("u32", ["u32"], () => "u32 payload test"),
-  devgroup: opaqueModule("devgroup", ["src-group", "dst-group"], (o) => `interface group ${o.values[0]?.text ?? ""}`),
+  devgroup: {
+    options: {
+      "src-group": (o) => ({ type: "opaque", module: "devgroup", what: `arrival interface group ${o.values[0]?.text ?? ""}`, side: "in" }),
+      "dst-group": (o) => ({ type: "opaque", module: "devgroup", what: `departure interface group ${o.values[0]?.text ?? ""}`, side: "out" }),
+    },
+  },
   cgroup: opaqueModule("cgroup", ["path", "cgroup"], (o) => `socket cgroup ${o.values[0]?.text ?? ""}`),
   connlimit: opaqueModule("connlimit", ["connlimit-upto", "connlimit-above", "connlimit-mask", "connlimit-saddr", "connlimit-daddr"], () => "connection count limit"),
   connbytes: opaqueModule("connbytes", ["connbytes", "connbytes-dir", "connbytes-mode"], () => "connection byte count"),
@@ -316,7 +321,13 @@ const MODULES: Record<string, ModuleSpec> = {
   tos: opaqueModule("tos", ["tos"], () => "TOS value"),
   ttl: opaqueModule("ttl", ["ttl-eq", "ttl-gt", "ttl-lt"], () => "TTL value"),
   hl: opaqueModule("hl", ["hl-eq", "hl-gt", "hl-lt"], () => "hop limit"),
-  policy: opaqueModule("policy", ["dir", "pol", "strict", "reqid", "spi", "proto", "mode", "tunnel-src", "tunnel-dst", "next"], () => "IPsec policy"),
+  policy: {
+    options: {
+      ...opaqueModule("policy", ["pol", "strict", "reqid", "spi", "proto", "mode", "tunnel-src", "tunnel-dst", "next"], () => "IPsec policy").options,
+      // The policy the packet was decoded with (in), or will be encoded with (out).
+      dir: (o) => ({ type: "opaque", module: "policy", what: "IPsec policy", side: (o.values[0]?.text ?? "") === "out" ? "out" : "in" }),
+    },
+  },
   bpf: opaqueModule("bpf", ["bytecode", "object-pinned"], () => "BPF program result"),
 };
 

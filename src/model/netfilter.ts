@@ -68,8 +68,12 @@ export type Match =
       outUnbridged: boolean;
     }
   /** Something a dump cannot tell (ipset membership, socket owner, rate limits, …). */
-  /** `module`: the match module, or the base option (`-s`) when it is one podpath cannot evaluate. */
-  | { type: "opaque"; module: string; what: string };
+  /**
+   * `module`: the match module, or the base option (`-s`) when it is one podpath cannot evaluate.
+   * `side`: a condition on the way in (the arrival interface, the source MAC) or the way out, which
+   * the kernel takes only where that is known.
+   */
+  | { type: "opaque"; module: string; what: string; side?: "in" | "out" };
 
 export interface NatRange {
   addrLo: IpAddr | null;

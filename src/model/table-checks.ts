@@ -194,7 +194,13 @@ const CLASSIFY = allowed("CLASSIFY", null, ["FORWARD", "OUTPUT", "POSTROUTING"])
 const TRACE = allowed("TRACE", ["raw"], HOOKS, false, true);
 const SYNPROXY = allowed("SYNPROXY", null, ["INPUT", "FORWARD"]);
 const EUI64 = allowed("-m eui64", null, ["PREROUTING", "INPUT", "FORWARD"]);
-const MAC = allowed("-m mac", null, ["PREROUTING", "INPUT", "FORWARD"]);
+const ARRIVAL = (what: string) => allowed(what, null, ["PREROUTING", "INPUT", "FORWARD"]);
+const DEPARTURE = (what: string) => allowed(what, null, ["FORWARD", "OUTPUT", "POSTROUTING"]);
+const SIDES: Readonly<Record<string, Record<"in" | "out", Allowed>>> = {
+  mac: { in: ARRIVAL("-m mac"), out: DEPARTURE("-m mac") },
+  devgroup: { in: ARRIVAL("-m devgroup --src-group"), out: DEPARTURE("-m devgroup --dst-group") },
+  policy: { in: ARRIVAL("-m policy --dir in"), out: DEPARTURE("-m policy --dir out") },
+};
 const REALM = allowed("-m realm", null, ["INPUT", "FORWARD", "OUTPUT", "POSTROUTING"]);
 const TCPMSS = allowed("TCPMSS --clamp-mss-to-pmtu", null, ["FORWARD", "OUTPUT", "POSTROUTING"], true);
 const OWNER = allowed("-m owner", null, ["OUTPUT", "POSTROUTING"]);
@@ -203,8 +209,8 @@ const RPFILTER = allowed("-m rpfilter", ["raw", "mangle"], ["PREROUTING"]);
 const LIMIT_IFACE_IN = allowed("-m addrtype --limit-iface-in", null, ["PREROUTING", "INPUT", "FORWARD"], true);
 const PHYSDEV_OUT = allowed("-m physdev --physdev-out (or --physdev-is-out) without --physdev-is-bridged", null, ["PREROUTING", "INPUT"], true);
 const LIMIT_IFACE_OUT = allowed("-m addrtype --limit-iface-out", null, ["FORWARD", "OUTPUT", "POSTROUTING"], true);
-/** The opaque modules bound to hooks, by name. */
-const OPAQUE_MODULES: ReadonlyMap<string, Allowed> = new Map([["owner", OWNER], ["socket", SOCKET], ["rpfilter", RPFILTER], ["eui64", EUI64], ["mac", MAC], ["realm", REALM]]);
+/** The opaque modules bound to hooks, by name (and those bound to a side of the packet's way, by side). */
+const OPAQUE_MODULES: ReadonlyMap<string, Allowed> = new Map([["owner", OWNER], ["socket", SOCKET], ["rpfilter", RPFILTER], ["eui64", EUI64], ["realm", REALM]]);
 
 function targetAllowed(t: Target | null): Allowed | null {
   switch (t?.type) {
@@ -224,7 +230,7 @@ function targetAllowed(t: Target | null): Allowed | null {
 }
 
 function matchAllowed(m: Match): Allowed | null {
-  if (m.type === "opaque") return OPAQUE_MODULES.get(m.module) ?? null;
+  if (m.type === "opaque") return m.side === undefined ? OPAQUE_MODULES.get(m.module) ?? null : SIDES[m.module]?.[m.side] ?? null;
   if (m.type === "physdev") return m.outUnbridged ? PHYSDEV_OUT : null;
   if (m.type === "addrtype") return m.limitIfaceIn ? LIMIT_IFACE_IN : m.limitIfaceOut ? LIMIT_IFACE_OUT : null;
   return null;

@@ -368,6 +368,19 @@ describe("each family's own extensions, names and address forms (checked against
     expect(filter.warnings.map((w) => [w.line, w.message])).toContainEqual([8, "TRACE works only in table raw, not filter: on an iptables-legacy node the kernel refuses the table (iptables-nft loads it)"]);
   });
 
+  it("takes a condition on the way in only where the packet arrived, and on the way out only where its way out is known", () => {
+    const { errors } = FILTER([
+      "-A INPUT -m mac --mac-source 02:00:00:00:00:01 -j ACCEPT", "-A OUTPUT -m mac --mac-source 02:00:00:00:00:01 -j ACCEPT",
+      "-A FORWARD -m devgroup --src-group 1 --dst-group 2 -j ACCEPT", "-A INPUT -m devgroup --dst-group 2 -j ACCEPT",
+      "-A OUTPUT -m policy --dir out --pol none -j ACCEPT", "-A OUTPUT -m policy --dir in --pol none -j ACCEPT",
+    ].join("\n"));
+    expect(errors.map((e) => [e.line, e.message.split(":")[0]])).toEqual([
+      [6, "-m mac works only in PREROUTING, INPUT, FORWARD, and this rule is reached from OUTPUT"],
+      [8, "-m devgroup --dst-group works only in FORWARD, OUTPUT, POSTROUTING, and this rule is reached from INPUT"],
+      [10, "-m policy --dir in works only in PREROUTING, INPUT, FORWARD, and this rule is reached from OUTPUT"],
+    ]);
+  });
+
   it("lowers NETMAP to the network it maps into, in nat only", () => {
     const { rule, errors } = lower(SAVE("-A PREROUTING -d 198.51.100.0/24 -j NETMAP --to 192.0.2.0/24\n-A POSTROUTING -j NETMAP"));
     expect(rule("nat", "PREROUTING", 1)?.target).toEqual({ type: "netmap", to: { family: 4, value: 0xc0000200n, len: 24 } });

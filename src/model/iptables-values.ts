@@ -9,9 +9,12 @@ export type Parsed<T> = { value: T } | { error: string };
 const ok = <T>(value: T): Parsed<T> => ({ value });
 const fail = <T>(error: string): Parsed<T> => ({ error });
 
+/** A number as iptables reads one (strtoul in base 0): `0x` hex, a leading `0` octal (`010` is 8), else decimal. */
 export function parseNumber(text: string, max = 0xffffffff): Parsed<number> {
-  if (!/^(0x[0-9a-fA-F]+|[0-9]+)$/.test(text)) return fail(`"${text}" is not a number`);
-  const n = Number(text);
+  const n = /^0[xX][0-9a-fA-F]+$/.test(text) ? parseInt(text.slice(2), 16)
+    : /^0[0-7]*$/.test(text) ? parseInt(text, 8)
+    : /^[1-9][0-9]*$/.test(text) ? Number(text) : NaN;
+  if (Number.isNaN(n)) return fail(`"${text}" is not a number`);
   return n > max ? fail(`${text} is larger than ${max}`) : ok(n);
 }
 
@@ -33,9 +36,9 @@ const SERVICES: ReadonlyMap<string, number> = new Map(Object.entries({
 export function parsePort(text: string): Parsed<number> {
   const named = SERVICES.get(text);
   if (named !== undefined) return ok(named);
-  if (!/^[0-9]+$/.test(text)) return fail(`"${text}" is not a port number`);
-  const n = Number(text);
-  return n > 65535 ? fail(`port ${n} is out of range (0-65535)`) : ok(n);
+  const n = parseNumber(text);
+  if ("error" in n) return fail(`"${text}" is not a port number`);
+  return n.value > 65535 ? fail(`port ${n.value} is out of range (0-65535)`) : n;
 }
 
 /**

@@ -381,6 +381,14 @@ describe("each family's own extensions, names and address forms (checked against
     ]);
   });
 
+  it("reads numbers as iptables does (strtoul in base 0): 010 is 8, 0x50 is 80, 08 is none", () => {
+    const { rule, errors } = lower(SAVE("-A PREROUTING -p 010 -j ACCEPT\n-A PREROUTING -p tcp -m tcp --dport 0x50 -j ACCEPT\n-A PREROUTING -m mark --mark 010 -j ACCEPT\n-A PREROUTING -p tcp -m tcp --dport 08 -j ACCEPT", "mangle"));
+    expect(rule("mangle", "PREROUTING", 1)?.matches).toMatchObject([{ type: "protocol", protocol: 8 }]);
+    expect(rule("mangle", "PREROUTING", 2)?.matches).toMatchObject([{ type: "protocol" }, { type: "port", range: { lo: 80, hi: 80 } }]);
+    expect(rule("mangle", "PREROUTING", 3)?.matches).toMatchObject([{ type: "mark", value: 8 }]);
+    expect(errors.map((e) => [e.line, e.message])).toEqual([[9, '--dport: "08" is not a port number']]);
+  });
+
   it("lowers NETMAP to the network it maps into, in nat only", () => {
     const { rule, errors } = lower(SAVE("-A PREROUTING -d 198.51.100.0/24 -j NETMAP --to 192.0.2.0/24\n-A POSTROUTING -j NETMAP"));
     expect(rule("nat", "PREROUTING", 1)?.target).toEqual({ type: "netmap", to: { family: 4, value: 0xc0000200n, len: 24 } });

@@ -211,6 +211,7 @@ export const NODES = {
   policy6: dump6("", POD_RULES6),
   snat6: dump6(NAT("-A POSTROUTING -o eth0 -j SNAT --to-source 2001:db8:1::10"), DEFAULT_RULES6),
   masquerade6: dump6(NAT("-A POSTROUTING -o eth+ -j MASQUERADE"), POD_RULES6),
+  netmap6: dump6(NAT("-A PREROUTING -d 2001:db8:ff10::/48 -j NETMAP --to 2001:db8:ff20::/48\n-A POSTROUTING -s 2001:db8:1::50/128 -d 2001:db8:ff30::/48 -j NETMAP --to 2001:db8:1:5::/64"), DEFAULT_RULES6),
   dnat6: dump6(NAT("-A PREROUTING -d fd00:100::5/128 -p tcp -m tcp --dport 80 -j DNAT --to-destination [2001:db8:9::2]:8080"), DEFAULT_RULES6),
   dropPolicy6: dump6("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -d 2001:db8:ff00::/40 -j ACCEPT\nCOMMIT", DEFAULT_RULES6),
   // kube-proxy on an IPv6 cluster: ClusterIP and NodePort, one endpoint the pod itself, masquerade by mark.
@@ -417,6 +418,7 @@ export const KERNEL_PACKETS: Partial<Record<keyof typeof NODES, { src: string; d
   snat6: [{ src: "2001:db8:1::50", dst: "2001:db8:ff00::9", iif: "eni1" }],
   masquerade6: [{ src: "2001:db8:1::50", dst: "2001:db8:ff00::9", iif: "eni1" }],
   dnat6: [{ src: "2001:db8:1::50", dst: "fd00:100::5", iif: "eni1", dport: 80 }],
+  netmap6: [{ src: "2001:db8:1::50", dst: "2001:db8:ff10::7", iif: "eni1" }, { src: "2001:db8:1::50", dst: "2001:db8:ff30::9", iif: "eni1" }],
   dropPolicy6: [{ src: "2001:db8:1::50", dst: "2001:db8:ff00::9", iif: "eni1" }, { src: "2001:db8:1::50", dst: "2001:db8:eeee::9", iif: "eni1" }],
   kubeProxy6: [
     { src: "2001:db8:1::50", dst: "fd00:100::10", iif: "eni1", dport: 80, repeat: 8 },

@@ -465,11 +465,13 @@ describe("IPv6 (an EKS IPv6 node: pods on the ENI's prefix, link-local gateways)
     expect(trace(NODES.policy6, pod("2001:db8:1::60")).egress).toMatchObject({ interface: "eth1", table: "2" });
   });
 
-  it("applies ip6tables SNAT, MASQUERADE (the egress interface's global address) and DNAT", () => {
+  it("applies ip6tables SNAT, MASQUERADE (the egress interface's global address), DNAT and NETMAP", () => {
     expect(trace(NODES.snat6, pod("2001:db8:ff00::9")).final.src).toBe("2001:db8:1::10");
     const masq = trace(NODES.masquerade6, pod("2001:db8:ff00::9"));
     expect(masq.egress?.interface).toBe("eth1");
     expect(masq.final.src).toBe("2001:db8:1::20");
+    expect(trace(NODES.netmap6, pod("2001:db8:ff10::7")).final.dst).toBe("2001:db8:ff20::7");
+    expect(trace(NODES.netmap6, pod("2001:db8:ff30::9")).final.src).toBe("2001:db8:1:5::50");
     const dnat = trace(NODES.dnat6, pod("fd00:100::5", { dport: 80 }));
     expect(dnat.final.dst).toBe("2001:db8:9::2");
     expect(dnat.outcomes[0]?.final.dport).toBe(8080);

@@ -1,6 +1,7 @@
 /** Value syntax shared by iptables matches and targets: numbers, marks, ports, protocols, NAT ranges. */
 import { parseAddress, parsePrefix, type Family, type IpAddr, type Prefix } from "./address.js";
 import { protocolNumber } from "./protocols.js";
+import { servicePort } from "./services.js";
 import type { NatRange } from "./netfilter.js";
 import type { Range } from "./routing.js";
 
@@ -29,12 +30,9 @@ export function parseMarkMask(text: string): Parsed<{ value: number; mask: numbe
   return ok({ value: value.value, mask: mask.value });
 }
 
-const SERVICES: ReadonlyMap<string, number> = new Map(Object.entries({
-  ssh: 22, domain: 53, http: 80, https: 443, ntp: 123, bgp: 179, "kubernetes": 6443,
-}));
-
+/** A port as iptables reads one: a service name from /etc/services, or a number. */
 export function parsePort(text: string): Parsed<number> {
-  const named = SERVICES.get(text);
+  const named = servicePort(text);
   if (named !== undefined) return ok(named);
   const n = parseNumber(text);
   if ("error" in n) return fail(`"${text}" is not a port number`);

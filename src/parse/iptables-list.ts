@@ -8,6 +8,7 @@
 import { diagnostic, sortDiagnostics, type Diagnostic, type Severity } from "../diagnostics.js";
 import * as grammar from "../generated/iptables-list.js";
 import { BUILTIN_CHAINS, TABLES, type TableName } from "../model/netfilter.js";
+import { servicePort } from "../model/services.js";
 import type { ParsedIptLine } from "./iptables.js";
 import type { IptExtOption, IptItem, IptLine, IptMatchModule, IptTargetSpec, IptValue } from "./iptables-syntax.js";
 import { parseLine, type PeggyParser } from "./peggy-line.js";
@@ -110,15 +111,6 @@ function module(name: string, options: IptExtOption[], column: number): IptMatch
 const PROTOCOL_NAMES: ReadonlyMap<string, string> = new Map(Object.entries({
   "1": "icmp", "2": "igmp", "6": "tcp", "17": "udp", "47": "gre", "50": "esp", "51": "ah",
   "58": "ipv6-icmp", "132": "sctp", "135": "mh", "136": "udplite",
-}));
-
-/** Service names `iptables -L` (without -n) prints for common ports (/etc/services). */
-const SERVICES: ReadonlyMap<string, number> = new Map(Object.entries({
-  "ftp-data": 20, ftp: 21, ssh: 22, telnet: 23, smtp: 25, domain: 53, bootps: 67, bootpc: 68, tftp: 69,
-  http: 80, kerberos: 88, pop3: 110, sunrpc: 111, ntp: 123, imap2: 143, snmp: 161, bgp: 179, ldap: 389,
-  https: 443, "microsoft-ds": 445, isakmp: 500, syslog: 514, submission: 587, ldaps: 636, rsync: 873,
-  imaps: 993, pop3s: 995, openvpn: 1194, "cisco-sccp": 2000, nfs: 2049, mysql: 3306, "postgresql": 5432,
-  "http-alt": 8080, "sun-sr-https": 6443, "kubernetes": 6443,
 }));
 
 /** /etc/networks names `iptables -L` (without -n) may print instead of an address. */
@@ -411,7 +403,7 @@ function rowItems(row: Row, lineText: string, family: { v6: boolean }, report: R
 function ports(tok: Tok, report: Report): string {
   return tok.text.split(",").map((part) => part.split(":").map((p) => {
     if (p === "" || /^[0-9]+$/.test(p)) return p;
-    const n = SERVICES.get(p);
+    const n = servicePort(p);
     if (n !== undefined) return String(n);
     report(tok.column, "warning", `iptables -L printed the service name "${p}" (run without -n) and podpath does not know its port: paste iptables -L -n, or ${PASTE_EXACT}`);
     return p;

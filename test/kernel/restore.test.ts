@@ -188,6 +188,8 @@ const HAND_WRITTEN: { what: string; table: string; family?: Family }[] = [
   { what: "-m policy --dir out from PREROUTING", table: "*mangle\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -m policy --dir out --pol none -j ACCEPT\nCOMMIT\n" },
   { what: "numbers in C's bases", table: "*mangle\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p 010 -j ACCEPT\n-A PREROUTING -p tcp -m tcp --dport 0x50 -j ACCEPT\n-A PREROUTING -p tcp -m multiport --dports 010,011:012 -j ACCEPT\n-A PREROUTING -m mark --mark 010/0x0f -j MARK --set-mark 0x10\nCOMMIT\n" },
   { what: "a number that is neither octal nor decimal", table: "*mangle\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp -m tcp --dport 08 -j ACCEPT\nCOMMIT\n" },
+  { what: "ports by service name", table: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp -m tcp --dport smtp --sport 1024:postgresql -j ACCEPT\n-A INPUT -p udp -m multiport --dports domain,ntp,bootps -j ACCEPT\nCOMMIT\n" },
+  { what: "a service name nowhere", table: "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp -m tcp --dport smtpx -j ACCEPT\nCOMMIT\n" },
   { what: "NETMAP", table: "*nat\n:PREROUTING ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n-A PREROUTING -d 198.51.100.0/24 -j NETMAP --to 192.0.2.0/24\n-A POSTROUTING -j NETMAP --to 10.0.9.0/28\nCOMMIT\n" },
   { what: "NETMAP outside nat, and without --to", table: "*mangle\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j NETMAP --to 192.0.2.0/24\nCOMMIT\n*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j NETMAP\nCOMMIT\n" },
   { what: "NETMAP to an IPv4 network in IPv6", family: 6, table: "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j NETMAP --to 10.0.0.0/8\nCOMMIT\n" },

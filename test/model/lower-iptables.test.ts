@@ -389,6 +389,13 @@ describe("each family's own extensions, names and address forms (checked against
     expect(errors.map((e) => [e.line, e.message])).toEqual([[9, '--dport: "08" is not a port number']]);
   });
 
+  it("reads ports by their /etc/services names, as iptables does", () => {
+    const { rule, errors } = FILTER("-A INPUT -p tcp -m tcp --dport smtp -j ACCEPT\n-A INPUT -p tcp -m tcp --dport www:https -j ACCEPT\n-A INPUT -p tcp -m tcp --dport smtpx -j ACCEPT");
+    expect(rule("filter", "INPUT", 1)?.matches).toContainEqual({ type: "port", which: "dst", range: { lo: 25, hi: 25 }, negated: false });
+    expect(rule("filter", "INPUT", 2)?.matches).toContainEqual({ type: "port", which: "dst", range: { lo: 80, hi: 443 }, negated: false });
+    expect(errors.map((e) => [e.line, e.message])).toEqual([[7, '--dport: "smtpx" is not a port number']]);
+  });
+
   it("lowers NETMAP to the network it maps into, in nat only", () => {
     const { rule, errors } = lower(SAVE("-A PREROUTING -d 198.51.100.0/24 -j NETMAP --to 192.0.2.0/24\n-A POSTROUTING -j NETMAP"));
     expect(rule("nat", "PREROUTING", 1)?.target).toEqual({ type: "netmap", to: { family: 4, value: 0xc0000200n, len: 24 } });

@@ -2,7 +2,8 @@
  * IP protocol names as a node's tools read and print them. iptables, ip6tables and `ip rule` look
  * names up in /etc/protocols (iptables-save prints `-p vrrp`, `-p ospf`, `-p gre` from it), so a
  * dump names any protocol that file lists: these are the names of Debian's netbase (IANA's keywords,
- * lower case), which the distributions EKS nodes run share for every protocol in use.
+ * lower case). Amazon Linux's fuller file (all of IANA's) names these protocols the same way, and
+ * rarer ones too, which podpath does not know: an error names them.
  */
 const ETC_PROTOCOLS: Readonly<Record<string, number>> = {
   ip: 0, hopopt: 0, icmp: 1, igmp: 2, ggp: 3, ipencap: 4, st: 5, tcp: 6, egp: 8, igp: 9, pup: 12,

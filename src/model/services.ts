@@ -1,8 +1,8 @@
 /**
  * Port names as a node's iptables reads and prints them: `--dport https` is read with
  * getservbyname from /etc/services, and `iptables -L` without -n prints names from it. These are
- * Debian netbase's names and aliases (tcp, udp, sctp, dccp), which the distributions EKS nodes run
- * share for the ports in use.
+ * Debian netbase's names and aliases (tcp, udp, sctp, dccp). Amazon Linux's fuller file (IANA's)
+ * names these ports the same way, and many more, which podpath does not know (a diagnostic says so).
  */
 const ETC_SERVICES: Readonly<Record<string, number>> = {
   tcpmux: 1, echo: 7, discard: 9, null: 9, sink: 9, systat: 11, users: 11, daytime: 13, netstat: 15,

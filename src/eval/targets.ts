@@ -82,6 +82,26 @@ function redirectAddress(facts: NodeFacts, world: World): IpAddr | null {
   return iface.addresses.find((x) => x.address.family === 4 && !x.secondary)?.address ?? null;
 }
 
+/** SNAT, MASQUERADE, NETMAP on the way out: the packet's new source (and port), and the rule that made it; nat's chain ends. */
+function translateSource(world: World, rule: Rule, to: IpAddr, sport: number | null, how: { masquerade: boolean; via: string | null }): Result {
+  const effect: TargetEffect = { type: "snat", from: world.src, to, masquerade: how.masquerade, portChanged: sport !== world.sport, via: how.via };
+  world.src = to;
+  world.sport = sport;
+  world.snat = effect;
+  world.snatRule = rule;
+  return go({ type: "accept" }, effect);
+}
+
+/** DNAT, REDIRECT, NETMAP on the way in: the packet's new destination (and port, unless null), and the rule that made it. */
+function translateDestination(world: World, rule: Rule, to: IpAddr, port: number | null, redirect: boolean): Result {
+  const effect: TargetEffect = { type: "dnat", from: world.dst, to, port, redirect };
+  world.dst = to;
+  if (port !== null) world.dport = port;
+  world.dnat = effect;
+  world.dnatRule = rule;
+  return go({ type: "accept" }, effect);
+}
+
 type Handlers = { [K in Target["type"]]: (t: Extract<Target, { type: K }>, c: TargetContext) => Result };
 
 const HANDLERS: Handlers = {
@@ -92,14 +112,8 @@ const HANDLERS: Handlers = {
   jump: (t) => go({ type: "jump", chain: t.chain }),
   goto: (t) => go({ type: "goto", chain: t.chain }),
   snat: (t, { world, rule }) => {
-    const to = t.to.addrLo ?? world.src;
     const sport = snatPort(world.sport, t.to.ports, t.random || t.randomFully);
-    const effect: TargetEffect = { type: "snat", from: world.src, to, masquerade: false, portChanged: sport !== world.sport, via: null };
-    world.src = to;
-    world.sport = sport;
-    world.snat = effect;
-    world.snatRule = rule;
-    return go({ type: "accept" }, effect);
+    return translateSource(world, rule, t.to.addrLo ?? world.src, sport, { masquerade: false, via: null });
   },
   masquerade: (t, { world, facts, rule }) => {
     const route = world.route;
@@ -107,56 +121,21 @@ const HANDLERS: Handlers = {
     const nexthop = route?.type === "unicast" && route.gateway ? route.gateway : world.dst;
     const to = masqueradeSource(facts, dev, nexthop, world.dst);
     if (to === null) return go({ type: "drop" });
-    const sport = snatPort(world.sport, t.ports, t.random || t.randomFully);
-    const effect: TargetEffect = { type: "snat", from: world.src, to, masquerade: true, portChanged: sport !== world.sport, via: dev };
-    world.src = to;
-    world.sport = sport;
-    world.snat = effect;
-    world.snatRule = rule;
-    return go({ type: "accept" }, effect);
+    return translateSource(world, rule, to, snatPort(world.sport, t.ports, t.random || t.randomFully), { masquerade: true, via: dev });
   },
-  dnat: (t, { world, rule }) => {
-    const to = t.to.addrLo ?? world.dst;
-    const port = t.to.ports?.lo ?? null;
-    const effect: TargetEffect = { type: "dnat", from: world.dst, to, port, redirect: false };
-    world.dst = to;
-    if (port !== null) world.dport = port;
-    world.dnat = effect;
-    world.dnatRule = rule;
-    return go({ type: "accept" }, effect);
-  },
+  dnat: (t, { world, rule }) => translateDestination(world, rule, t.to.addrLo ?? world.dst, t.to.ports?.lo ?? null, false),
   redirect: (t, { world, facts, rule }) => {
     const to = redirectAddress(facts, world);
     // The kernel drops a REDIRECTed packet when the arriving interface has no address.
     if (to === null) return go({ type: "drop" });
-    const port = t.ports?.lo ?? null;
-    const effect: TargetEffect = { type: "dnat", from: world.dst, to, port, redirect: true };
-    world.dst = to;
-    if (port !== null) world.dport = port;
-    world.dnat = effect;
-    world.dnatRule = rule;
-    return go({ type: "accept" }, effect);
+    return translateDestination(world, rule, to, t.ports?.lo ?? null, true);
   },
   netmap: (t, { world, hook, rule }) => {
     // The address keeps its host bits and takes the network bits of `to` (xt_NETMAP).
-    const mapped = (a: IpAddr): IpAddr => {
-      const net = maskOf(a.family, t.to.len);
-      return { family: a.family, value: (a.value & (maskOf(a.family, a.family === 4 ? 32 : 128) ^ net)) | t.to.value };
-    };
-    if (hook === "PREROUTING" || hook === "OUTPUT") {
-      const to = mapped(world.dst);
-      const effect: TargetEffect = { type: "dnat", from: world.dst, to, port: null, redirect: false };
-      world.dst = to;
-      world.dnat = effect;
-      world.dnatRule = rule;
-      return go({ type: "accept" }, effect);
-    }
-    const to = mapped(world.src);
-    const effect: TargetEffect = { type: "snat", from: world.src, to, masquerade: false, portChanged: false, via: null };
-    world.src = to;
-    world.snat = effect;
-    world.snatRule = rule;
-    return go({ type: "accept" }, effect);
+    const mapped = (a: IpAddr): IpAddr => ({ family: a.family, value: (a.value & ~maskOf(a.family, t.to.len)) | t.to.value });
+    return hook === "PREROUTING" || hook === "OUTPUT"
+      ? translateDestination(world, rule, mapped(world.dst), null, false)
+      : translateSource(world, rule, mapped(world.src), world.sport, { masquerade: false, via: null });
   },
   mark: (t, { world }) => {
     const before = world.mark;

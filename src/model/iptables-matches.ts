@@ -467,7 +467,6 @@ function checkRequired(module: IptMatchModule, ctx: LowerContext): void {
  */
 const MATCHES: Match[] = [];
 
-/** Lowers one `-m MODULE` item. */
 /** Match extensions of one family: ip6tables has no -m icmp or -m ttl, iptables no -m icmp6 or -m hl. */
 const FAMILY_MODULES: ReadonlyMap<string, Family> = new Map([
   ["icmp", 4], ["ttl", 4], ["realm", 4], ["osf", 4],
@@ -475,6 +474,7 @@ const FAMILY_MODULES: ReadonlyMap<string, Family> = new Map([
 ]);
 const OTHER_FAMILY_NAME: ReadonlyMap<string, string> = new Map([["icmp", "icmp6"], ["icmp6", "icmp"], ["ttl", "hl"], ["hl", "ttl"]]);
 
+/** Lowers one `-m MODULE` item. */
 export function lowerMatchModule(module: IptMatchModule, ctx: LowerContext): Match[] {
   const only = FAMILY_MODULES.get(module.module);
   if (only !== undefined && only !== ctx.family) {

@@ -191,18 +191,22 @@ export function natPorts(target: Target | null): boolean {
   }
 }
 
-/** Lowers `-j NAME …` / `-g NAME`; `isChain` says whether NAME is a chain of the rule's table. */
 /** syslog's levels as libxt_LOG names them (in lower case only), or 0 to 7. */
 const LOG_LEVELS = new Set(["emerg", "panic", "alert", "crit", "error", "warning", "notice", "info", "debug", "0", "1", "2", "3", "4", "5", "6", "7"]);
 
-function checkLogLevel(opt: IptExtOption, ctx: LowerContext): void {
-  const text = opt.values[0]?.text;
-  if (text !== undefined && !LOG_LEVELS.has(text)) ctx.report(opt.values[0]?.column ?? opt.column, "error", `--log-level: unknown level "${text}" (expected 0-7 or emerg, alert, crit, error, warning, notice, info, debug)`);
-}
+/** The few options of FREE_OPTIONS targets whose values are checked, by `TARGET --option`. */
+const FREE_OPTION_CHECKS: ReadonlyMap<string, (opt: IptExtOption, ctx: LowerContext) => void> = new Map([
+  ["LOG --log-level", (opt, ctx) => {
+    const text = opt.values[0]?.text;
+    if (text !== undefined && !LOG_LEVELS.has(text)) ctx.report(opt.values[0]?.column ?? opt.column, "error", `--log-level: unknown level "${text}" (expected 0-7 or emerg, alert, crit, error, warning, notice, info, debug)`);
+  }],
+]);
 
 /** Target extensions of one family: ip6tables has no TTL, iptables no HL. */
 const FAMILY_TARGETS: ReadonlyMap<string, Family> = new Map([["TTL", 4], ["ECN", 4], ["ULOG", 4], ["CLUSTERIP", 4], ["HL", 6]]);
+const OTHER_FAMILY_TARGET: ReadonlyMap<string, string> = new Map([["TTL", "HL"], ["HL", "TTL"]]);
 
+/** Lowers `-j NAME …` / `-g NAME`; `isChain` says whether NAME is a chain of the rule's table. */
 export function lowerTarget(spec: IptTargetSpec, ctx: LowerContext, isChain: (name: string) => boolean): Target | null {
   if (spec.kind === "goto") {
     if (isChain(spec.name)) return { type: "goto", chain: spec.name };
@@ -211,7 +215,8 @@ export function lowerTarget(spec: IptTargetSpec, ctx: LowerContext, isChain: (na
   }
   const only = FAMILY_TARGETS.get(spec.name);
   if (only !== undefined && only !== ctx.family) {
-    const message = `target ${spec.name} is ${familyTool(only)}'s: ${familyTool(ctx.family)} has no such target${spec.name === "TTL" ? " (its own is HL)" : spec.name === "HL" ? " (its own is TTL)" : ""}`;
+    const instead = OTHER_FAMILY_TARGET.get(spec.name);
+    const message = `target ${spec.name} is ${familyTool(only)}'s: ${familyTool(ctx.family)} has no such target${instead === undefined ? "" : ` (its own is ${instead})`}`;
     ctx.report(spec.column, ctx.restoreInput ? "error" : "warning", ctx.restoreInput ? `${message}: iptables-restore would refuse this rule` : message);
     return { type: "unknown", name: spec.name };
   }
@@ -232,7 +237,7 @@ export function lowerTarget(spec: IptTargetSpec, ctx: LowerContext, isChain: (na
     negationFits(written, false, ctx);
     if (FREE_OPTIONS.has(spec.name)) {
       opts.set(written.name, written);
-      if (spec.name === "LOG" && written.name === "log-level") checkLogLevel(written, ctx);
+      FREE_OPTION_CHECKS.get(`${spec.name} --${written.name}`)?.(written, ctx);
       continue;
     }
     const opt = optionNamed(written, known.options, ctx);

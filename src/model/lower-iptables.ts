@@ -475,18 +475,18 @@ class TableBuilder {
   /** The rules an address list made of the line just lowered (null: just the one). */
   private expanded: Rule[] | null = null;
   /** The address lists of the rule being lowered: where in its matches each goes, and its matches. */
-  private lists: { at: number; source: boolean; options: readonly Match[] }[] = [];
+  private readonly lists: { at: number; source: boolean; options: readonly Match[] }[] = [];
 
   /**
    * iptables makes a rule for each source and destination of `-s A,B -d C,D` (sources outer), each
    * holding one address from each list where the list was written.
    */
-  private expand(base: Rule, matches: readonly Match[]): Rule[] {
+  private expand(base: Rule): Rule[] {
     const lists = [...this.lists].sort((a, b) => Number(b.source) - Number(a.source));
     let combos: Match[][] = [[]];
     for (const list of lists) combos = combos.flatMap((picked) => list.options.map((m) => [...picked, m]));
     return combos.map((picked) => {
-      const ms = [...matches];
+      const ms = [...base.matches];
       // Insert from the last place backwards, so the earlier places stay where they were.
       const placed = lists.map((list, k) => ({ at: list.at, m: picked[k] as Match })).sort((a, b) => b.at - a.at);
       for (const { at, m } of placed) ms.splice(at, 0, m);
@@ -608,8 +608,8 @@ class TableBuilder {
       if (pending !== null) this.unresolved.push({ rule, spec: pending, at: source, seq });
       return rule;
     }
-    const expanded = this.expand(rule, rule.matches);
-    this.lists = [];
+    const expanded = this.expand(rule);
+    this.lists.length = 0;
     this.expanded = expanded;
     if (pending !== null) for (const r of expanded) this.unresolved.push({ rule: r, spec: pending, at: source, seq });
     return expanded[0] as Rule;

@@ -67,8 +67,8 @@ export type Match =
       /** --physdev-out or --physdev-is-out without --physdev-is-bridged: the kernel takes it only before routing (PREROUTING, INPUT). */
       outUnbridged: boolean;
     }
-  /** Something a dump cannot tell (ipset membership, socket owner, rate limits, …). */
   /**
+   * Something a dump cannot tell (ipset membership, socket owner, rate limits, …).
    * `module`: the match module, or the base option (`-s`) when it is one podpath cannot evaluate.
    * `side`: a condition on the way in (the arrival interface, the source MAC) or the way out, which
    * the kernel takes only where that is known.

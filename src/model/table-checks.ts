@@ -268,18 +268,20 @@ function checkHooks(table: Table, { chains, first, end, to }: Edges, restricted:
     const builtin = (chains[chain] as Chain).builtin;
     const problem = problemOf(allowed, table.name, reached[chain] as number, builtin);
     if (problem === null) continue;
-    const message = problem.legacyOnly !== null
-      ? `${problem.why}: on an iptables-legacy node the kernel refuses the table (iptables-nft loads it${problem.legacyOnly})`
+    const message = problem.nftLoads !== null
+      ? `${problem.why}: on an iptables-legacy node the kernel refuses the table (iptables-nft loads it${problem.nftLoads})`
       : `${problem.why}: the kernel refuses the table (iptables-restore fails at COMMIT)`;
-    report(rule.origin, problem.legacyOnly !== null ? "warning" : "error", message);
+    report(rule.origin, problem.nftLoads !== null ? "warning" : "error", message);
   }
 }
 
-/** Why `a` does not work in `table` for a rule reached from `hooks` (bits of HOOKS), or null. */
-/** `legacyOnly`: null where both backends refuse it, else where iptables-nft loads it (" in a user chain", or ""). */
-function problemOf(a: Allowed, table: TableName, hooks: number, builtin: boolean): { why: string; legacyOnly: string | null } | null {
-  if (a.table !== null && !a.table.includes(table)) return { why: `${a.what} works only in table ${a.table.join(" or ")}, not ${table}`, legacyOnly: a.nftAnyTable ? "" : null };
+/**
+ * Why `a` does not work in `table` for a rule reached from `hooks` (bits of HOOKS), or null.
+ * `nftLoads`: null where both backends refuse it, else where iptables-nft loads it (" in a user chain", or "").
+ */
+function problemOf(a: Allowed, table: TableName, hooks: number, builtin: boolean): { why: string; nftLoads: string | null } | null {
+  if (a.table !== null && !a.table.includes(table)) return { why: `${a.what} works only in table ${a.table.join(" or ")}, not ${table}`, nftLoads: a.nftAnyTable ? "" : null };
   if ((hooks & ~a.mask) === 0) return null;
   const outside = HOOKS.filter((_, bit) => (hooks & ~a.mask & (1 << bit)) !== 0);
-  return { why: `${a.what} works only in ${a.hooks.join(", ")}, and this rule is reached from ${outside.join(", ")}`, legacyOnly: a.nftBuiltinOnly && !builtin ? " in a user chain" : null };
+  return { why: `${a.what} works only in ${a.hooks.join(", ")}, and this rule is reached from ${outside.join(", ")}`, nftLoads: a.nftBuiltinOnly && !builtin ? " in a user chain" : null };
 }

@@ -218,21 +218,22 @@ describe("what iptables-restore would refuse is an error at the right place", ()
 });
 
 describe("each family's own extensions, names and address forms (checked against ip6tables-restore: test/kernel/restore.test.ts)", () => {
-  const FILTER6 = (body: string) => `*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n${body}\nCOMMIT\n`;
-  const FILTER = (body: string) => lower(FILTER6(body));
+  /** A filter table's text; FILTER lowers it as IPv4, lower6 (as an ip6tables-save file) as IPv6. */
+  const FILTER_TABLE = (body: string) => `*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n${body}\nCOMMIT\n`;
+  const FILTER = (body: string) => lower(FILTER_TABLE(body));
   const lower6 = (text: string) => {
     const b = parseBundle(text, "ip6tables-save.txt");
     return { b, errors: b.diagnostics.filter((d) => d.severity === "error"), warnings: b.diagnostics.filter((d) => d.severity === "warning") };
   };
 
   it("reports IPv4's modules, targets and -f in an ip6tables dump, and IPv6's in an iptables one", () => {
-    const v6 = lower6(FILTER6("-A INPUT -p icmp -m icmp --icmp-type 8 -j ACCEPT\n-A INPUT -m ttl --ttl-eq 5 -j ACCEPT\n-A INPUT -f -j ACCEPT\n-A OUTPUT -j TTL --ttl-set 5"));
+    const v6 = lower6(FILTER_TABLE("-A INPUT -p icmp -m icmp --icmp-type 8 -j ACCEPT\n-A INPUT -m ttl --ttl-eq 5 -j ACCEPT\n-A INPUT -f -j ACCEPT\n-A OUTPUT -j TTL --ttl-set 5"));
     expect(v6.errors.map((e) => [e.line, e.column])).toEqual([[5, 18], [6, 10], [7, 10], [8, 11]]);
     expect(v6.errors[0]?.message).toBe("-m icmp is iptables's: ip6tables has no such match (its own is -m icmp6): iptables-restore would refuse this rule (podpath explores both answers)");
     expect(v6.errors[2]?.message).toBe("-f is IPv4's: ip6tables refuses it (its own is -m frag)");
     const v4 = lower(SAVE("-A PREROUTING -p ipv6-icmp -m icmp6 --icmpv6-type 1 -j ACCEPT\n-A PREROUTING -m hl --hl-eq 5 -j ACCEPT\n-A PREROUTING -m frag --fragid 5 -j ACCEPT", "mangle"));
     expect(v4.errors.map((e) => e.column)).toEqual([28, 15, 15]);
-    const good = lower6(FILTER6("-A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type 1 -j ACCEPT\n-A INPUT -m hl --hl-eq 5 -j ACCEPT\n-A INPUT -m frag --fragid 5 -j ACCEPT"));
+    const good = lower6(FILTER_TABLE("-A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type 1 -j ACCEPT\n-A INPUT -m hl --hl-eq 5 -j ACCEPT\n-A INPUT -m frag --fragid 5 -j ACCEPT"));
     expect(good.errors).toEqual([]);
   });
 
@@ -241,7 +242,7 @@ describe("each family's own extensions, names and address forms (checked against
     expect(v4.errors.map((e) => [e.line, e.message])).toEqual([[8, '-p: unknown protocol "bogus"']]);
     expect(v4.rule("filter", "INPUT", 1)?.matches).toEqual([{ type: "protocol", protocol: 112, name: "vrrp", negated: false }]);
     expect(v4.rule("filter", "INPUT", 2)?.matches).toMatchObject([{ protocol: 89 }]);
-    const v6 = lower6(FILTER6("-A INPUT -p ipv6-frag -j ACCEPT\n-A INPUT ! -p ah -j ACCEPT"));
+    const v6 = lower6(FILTER_TABLE("-A INPUT -p ipv6-frag -j ACCEPT\n-A INPUT ! -p ah -j ACCEPT"));
     expect(v6.errors).toEqual([]);
     expect(v6.warnings.map((w) => w.line)).toEqual([5]);
     expect(v6.warnings[0]?.message).toMatch(/^-p ipv6-frag never matches/);
@@ -252,12 +253,12 @@ describe("each family's own extensions, names and address forms (checked against
     expect(v4.errors.map((e) => [e.line, e.column])).toEqual([[7, 34], [8, 17], [9, 19]]);
     expect(v4.errors[0]?.message).toMatch(/^--reject-with: iptables has no reject type "icmp6-no-route"/);
     expect(v4.errors[1]?.message).toBe("REJECT --reject-with tcp-reset needs -p tcp, found -p udp: the kernel refuses the table (iptables-restore fails at COMMIT)");
-    const v6 = lower6(FILTER6("-A INPUT -j REJECT --reject-with icmp6-adm-prohibited\n-A INPUT -j REJECT --reject-with icmp-port-unreachable\n-A INPUT -j REJECT --reject-with tcp-rst"));
+    const v6 = lower6(FILTER_TABLE("-A INPUT -j REJECT --reject-with icmp6-adm-prohibited\n-A INPUT -j REJECT --reject-with icmp-port-unreachable\n-A INPUT -j REJECT --reject-with tcp-rst"));
     expect(v6.errors.map((e) => e.line)).toEqual([6, 7]);
   });
 
   it("reads IPv6 masks, refuses an address with a zone, and keeps a mask that is no prefix as undecidable", () => {
-    const v6 = lower6(FILTER6("-A INPUT -s fd00::/ffff:ffff:: -j ACCEPT\n-A INPUT -s fe80::1%eth0 -j ACCEPT"));
+    const v6 = lower6(FILTER_TABLE("-A INPUT -s fd00::/ffff:ffff:: -j ACCEPT\n-A INPUT -s fe80::1%eth0 -j ACCEPT"));
     expect(v6.errors.map((e) => [e.line, e.message])).toEqual([[6, '-s: "fe80::1%eth0" is not an address iptables reads (no %zone)']]);
     const input = v6.b.nodes[0]?.rulesets[0]?.tables.get("filter")?.chains.get("INPUT");
     expect(input?.rules[0]?.matches).toEqual([{ type: "source", prefix: { family: 6, value: 0xfd00n << 112n, len: 32 }, negated: false }]);
@@ -272,7 +273,7 @@ describe("each family's own extensions, names and address forms (checked against
     expect(v4.rule("filter", "INPUT", 1)?.matches).toContainEqual({ type: "icmp", icmpType: 8, code: null, family: 4, negated: false });
     expect(v4.rule("filter", "INPUT", 2)?.matches).toContainEqual({ type: "icmp", icmpType: 3, code: 10, family: 4, negated: false });
     expect(v4.errors.map((e) => [e.line, e.message])).toEqual([[7, '--icmp-type: ICMP type "echo-re" is ambiguous: echo-reply or echo-request?']]);
-    const v6 = lower6(FILTER6("-A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type neighbour-sol -j ACCEPT\n-A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type any -j ACCEPT"));
+    const v6 = lower6(FILTER_TABLE("-A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type neighbour-sol -j ACCEPT\n-A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type any -j ACCEPT"));
     expect(v6.errors.map((e) => [e.line, e.message])).toEqual([[6, '--icmpv6-type: unknown ICMPv6 type "any"']]);
   });
 
@@ -280,7 +281,7 @@ describe("each family's own extensions, names and address forms (checked against
     const v4 = FILTER("-A INPUT -i abcdefghijklmno+ -j ACCEPT\n-A INPUT -i abcdefghijklmn+ -j ACCEPT\n-A INPUT -p tcp -m multiport --dports 1,2,3,4,5,6,7,8,9,10,11,12,13,14:20 -j ACCEPT\n-A INPUT -p tcp -m multiport --dports 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15:16 -j ACCEPT");
     expect(v4.errors.map((e) => e.line)).toEqual([5, 8]);
     expect(v4.errors[1]?.message).toBe("--dports: too many ports (16 of 15 places, a range taking two): iptables refuses it");
-    const v6 = lower6(FILTER6("-A INPUT -m addrtype --dst-type LOCAL,ANYCAST -j ACCEPT\n-A INPUT -m addrtype ! --src-type BROADCAST -j ACCEPT"));
+    const v6 = lower6(FILTER_TABLE("-A INPUT -m addrtype --dst-type LOCAL,ANYCAST -j ACCEPT\n-A INPUT -m addrtype ! --src-type BROADCAST -j ACCEPT"));
     expect(v6.errors.map((e) => e.line)).toEqual([6]);
   });
 
@@ -290,7 +291,7 @@ describe("each family's own extensions, names and address forms (checked against
       [5, "-m esp needs -p esp, found no -p: iptables-restore refuses the rule"],
       [6, "-m ah needs -p ah, found no -p: iptables-restore refuses the rule"],
     ]);
-    const v6 = lower6(FILTER6("-A INPUT -m mh --mh-type 5 -j ACCEPT\n-A INPUT -m ah --ahspi 5 -j ACCEPT"));
+    const v6 = lower6(FILTER_TABLE("-A INPUT -m mh --mh-type 5 -j ACCEPT\n-A INPUT -m ah --ahspi 5 -j ACCEPT"));
     expect(v6.errors.map((e) => e.line)).toEqual([5]);
   });
 

@@ -11,6 +11,7 @@ import { parseIpRouteSection } from "../parse/ip-route.js";
 import { parseIpRuleSection } from "../parse/ip-rule.js";
 import type { IpInterfaceSyntax, IpRouteSyntax, IpRuleSyntax } from "../parse/ip-syntax.js";
 import { firstIptablesLine, forEachIptablesLine, type ParsedIptLine } from "../parse/iptables.js";
+import { lineOf } from "../parse/iptables-fast.js";
 import { parseIptablesListSection } from "../parse/iptables-list.js";
 import { hintForFile, splitSections, type Section } from "../parse/sections.js";
 import { splitLines, type SourceLine } from "../parse/source.js";
@@ -104,7 +105,7 @@ function buildNode(name: string, sections: readonly Section[], diagnostics: Diag
         const previous = listings[listings.length - 1];
         if (midListing && previous?.parsed) {
           const parsed = previous.parsed;
-          forEachIptablesLine([section.lines], diagnostics, (source, node) => parsed.push({ source, node }));
+          forEachIptablesLine([section.lines], diagnostics, (source, node) => parsed.push({ source, node: lineOf(node) }));
         } else if (midListing && previous) previous.chunks.push(section.lines);
         else listings.push({ family: section.family ?? sniffIptablesFamily(section.lines), tableHint: section.tableHint, chunks: [section.lines], parsed: null, reparsable: true });
         break;

@@ -4,8 +4,9 @@
  * cannot evaluate, as diagnostics; every good rule is kept whatever happens around it.
  */
 import { diagnostic, type Diagnostic, type Severity } from "../diagnostics.js";
-import type { ParsedIptLine } from "../parse/iptables.js";
-import type { IptBaseOption, IptExtOption, IptItem, IptLine, IptMatchModule, IptTargetSpec, IptValue } from "../parse/iptables-syntax.js";
+import { BuiltItems, type ParsedIptLine } from "../parse/iptables.js";
+import { lineOf } from "../parse/iptables-fast.js";
+import type { IptAppend, IptBaseOption, IptExtOption, IptLine, IptMatchModule, IptTargetSpec, IptValue, RuleItems } from "../parse/iptables-syntax.js";
 import { hasNonContiguousMask, type Family } from "./address.js";
 import { IPV6_EXTENSION_HEADERS } from "./protocols.js";
 import { implicitModule, lowerMatchModule, moduleProtocols, negationFits, type LowerContext } from "./iptables-matches.js";
@@ -26,9 +27,10 @@ export interface IptablesListing {
   tableHint: TableName | null;
   /**
    * Hands its lines to `visit`, in order. A save-format listing is lowered line by line as they
-   * come, so a lazily parsed listing never has the syntax of more than one rule alive at a time.
+   * come, so a lazily parsed listing never has the syntax of more than one rule alive at a time
+   * (and a fast-path line's items are built only where lowering needs them).
    */
-  read: (visit: (source: SourceLine, node: IptLine) => void) => void;
+  read: (visit: (source: SourceLine, node: IptLine | IptAppend) => void) => void;
   /** Each line's text parses back to its node (save and -S dumps, not -L rows): rules need not keep their syntax. */
   reparsable?: boolean;
 }
@@ -157,15 +159,16 @@ function lowerListing(listing: IptablesListing, ruleset: Ruleset, reportAny: Rep
       return;
     }
     if (current === null) {
-      waiting?.push({ source, node });
+      waiting?.push({ source, node: lineOf(node) });
       return;
     }
-    if (node.type !== "command") return;
+    if (node.type !== "command" && node.type !== "append") return;
     if (current.committed) {
-      report(source, node.column, "error", `rule after COMMIT of table ${current.name}: expected a *table line first`);
+      report(source, node.type === "append" ? 1 : node.column, "error", `rule after COMMIT of table ${current.name}: expected a *table line first`);
       return;
     }
-    current.builder?.command(source, node);
+    if (node.type === "append") current.builder?.append(source, node);
+    else current.builder?.command(source, node);
   });
   close(null);
   if (waiting !== null) lowerListingS(waiting, listing.tableHint, open, report);
@@ -273,12 +276,12 @@ class TableBuilder {
   private resolving: (name: string) => boolean = this.isChain;
   // Made once, not per rule: the memo calls them only for groups it has not lowered before.
   /** A base option's match; several for an address list (`-s A,B`), which are alternatives (see expand). */
-  private readonly lowerBaseOption = (item: IptBaseOption): readonly Match[] => {
-    const m = lowerBase(item, this.lineContext);
+  private readonly lowerBaseOption = (items: RuleItems, k: number): readonly Match[] => {
+    const m = lowerBase(items.item(k) as IptBaseOption, this.lineContext);
     return m === null ? [] : Array.isArray(m) ? m : [m as Match];
   };
-  private readonly lowerModule = (item: IptMatchModule): Match[] => lowerMatchModule(item, this.lineContext);
-  private readonly lowerTargetSpec = (spec: IptTargetSpec): Target | null => lowerTarget(spec, this.lineContext, this.resolving);
+  private readonly lowerModule = (items: RuleItems, k: number): Match[] => lowerMatchModule(items.item(k) as IptMatchModule, this.lineContext);
+  private readonly lowerTargetSpec = (items: RuleItems, k: number): Target | null => lowerTarget(items.item(k) as IptTargetSpec, this.lineContext, this.resolving);
   /** The matches of the rule being lowered; each rule gets an exact-size copy. */
   private readonly matches: Match[] = [];
 
@@ -369,15 +372,24 @@ class TableBuilder {
       return;
     }
     if (node.chain === null) return;
-    const entry = this.entryOf(node.chain);
-    const seq = this.seq++;
-    const rule = this.lowerRule(source, node, entry?.chain.name ?? node.chain, seq);
     const insertAt = node.command === "I" ? node.number ?? 1 : null;
+    this.add(source, node.chain, node.column, insertAt, new BuiltItems(node.spec.items, this.how.reparsable ? source.raw : null));
+  }
+
+  /** An `-A` line the fast path read. */
+  append(source: SourceLine, line: IptAppend): void {
+    this.add(source, line.chain, 1, null, line.items);
+  }
+
+  private add(source: SourceLine, chainName: string, column: number, insertAt: number | null, items: RuleItems): void {
+    const entry = this.entryOf(chainName);
+    const seq = this.seq++;
+    const rule = this.lowerRule(source, items, column, entry?.chain.name ?? chainName, seq);
     const expanded = this.expanded;
     this.expanded = null;
-    if (expanded === null) this.put(entry, rule, node.chain, source, node.column, insertAt, seq);
+    if (expanded === null) this.put(entry, rule, chainName, source, column, insertAt, seq);
     // An address list makes a rule per address (-I puts each at the same place, so they end reversed, as iptables does).
-    else for (const r of expanded) this.put(entry, r, node.chain, source, node.column, insertAt, seq);
+    else for (const r of expanded) this.put(entry, r, chainName, source, column, insertAt, seq);
   }
 
   /** Places a rule in its chain, or keeps it for the end of the table when the chain is not declared yet. */
@@ -433,7 +445,7 @@ class TableBuilder {
       if (later !== undefined && later.declaredSeq > seq) {
         report(at, spec.column, "error", `jump to ${spec.name} before its declaration on line ${later.declaredLine}: iptables-restore rejects a jump to a chain not declared yet`);
       }
-      rule.target = this.target(spec, isKnownTarget(spec.name), (n) => isChain(n, seq), null);
+      rule.target = this.target(new BuiltItems([spec], null), 0, isKnownTarget(spec.name), (n) => isChain(n, seq), null);
     }
     for (const [chainName, waiting] of early) {
       const first = waiting[0] as Early;
@@ -461,11 +473,11 @@ class TableBuilder {
    * `known`: the name is a target iptables defines (else a jump to a chain, or an error); `key`: what
    * the memo knows it by (null: lower it afresh).
    */
-  private target(spec: IptTargetSpec, known: boolean, isChain: (name: string) => boolean, key: string | null): Target | null {
-    const entry = known ? undefined : this.entries.get(spec.name);
-    if (entry !== undefined) return chainTarget(entry, spec.kind);
+  private target(items: RuleItems, k: number, known: boolean, isChain: (name: string) => boolean, key: string | null): Target | null {
+    const entry = known ? undefined : this.entries.get(items.name(k));
+    if (entry !== undefined) return chainTarget(entry, items.isGoto(k));
     this.resolving = isChain;
-    return this.how.memo.targetOf(key, spec, this.lowerTargetSpec);
+    return this.how.memo.targetOf(key, items, k, this.lowerTargetSpec);
   }
 
   private lowering(at: SourceLine): void {
@@ -494,106 +506,115 @@ class TableBuilder {
     });
   }
 
-  /** The protocol-bound modules of the rule being lowered (filled by index up to a count). */
-  private readonly bound: IptMatchModule[] = [];
+  /** The protocol-bound modules of the rule being lowered: their items (filled by index up to a count). */
+  private readonly bound: number[] = [];
 
   /**
-   * What the rule's modules and its NAT ports need of its `-p` (`number`: the protocol it names, 0
-   * for none or `all`), checked as the kernel and iptables check it.
+   * What the rule's modules and its NAT ports need of its `-p` (item `p`, -1 for none; `number`:
+   * the protocol it names, 0 for none or `all`), checked as the kernel and iptables check it. The
+   * bound modules are `bound` items of `items`, and `implicit` (`-p tcp --dport 80`).
    */
-  private checkProtocol(source: SourceLine, protocol: IptBaseOption | null, number: number, bound: number, target: Target | null, items: readonly IptItem[]): void {
-    const negated = protocol !== null && protocol.negation !== null;
-    for (let b = 0; b < bound; b++) {
-      const module = this.bound[b] as IptMatchModule;
-      const wanted = moduleProtocols(module.module, this.how.family) as readonly number[];
+  private checkProtocol(source: SourceLine, items: RuleItems, p: number, number: number, bound: number, implicit: IptMatchModule | null, target: Target | null): void {
+    const negated = p >= 0 && items.negated(p);
+    for (let b = implicit === null ? 0 : -1; b < bound; b++) {
+      const k = b < 0 ? -1 : (this.bound[b] as number);
+      const name = k < 0 ? (implicit as IptMatchModule).module : items.name(k);
+      const wanted = moduleProtocols(name, this.how.family) as readonly number[];
+      if (wanted.includes(number) && !negated) continue;
+      const module = k < 0 ? (implicit as IptMatchModule) : (items.item(k) as IptMatchModule);
       if (!wanted.includes(number)) {
         // Each of these modules is named after its protocol, but for icmp6.
-        const needs = module.module === "multiport" ? "-p tcp, udp, udplite, dccp or sctp" : `-p ${module.module === "icmp6" ? protocolName(wanted[0] as number) : module.module}`;
-        this.report(source, module.column, "error", `-m ${module.module} needs ${needs}, found ${writtenProtocol(protocol)}: iptables-restore refuses the rule`);
-      } else if (negated) {
+        const needs = name === "multiport" ? "-p tcp, udp, udplite, dccp or sctp" : `-p ${name === "icmp6" ? protocolName(wanted[0] as number) : name}`;
+        this.report(source, module.column, "error", `-m ${name} needs ${needs}, found ${writtenProtocol(items, p)}: iptables-restore refuses the rule`);
+      } else {
         // x_tables (iptables-legacy) refuses it; iptables-nft loads -m tcp/udp with options as its own expressions.
-        const severity = (module.module === "tcp" || module.module === "udp") && module.options.length > 0 ? "warning" : "error";
-        this.report(source, module.column, severity, `-m ${module.module} under ${writtenProtocol(protocol)}: ${severity === "error" ? "iptables-restore refuses the rule" : "an iptables-legacy node's kernel refuses the rule (iptables-nft may load it)"}`);
+        const severity = (name === "tcp" || name === "udp") && module.options.length > 0 ? "warning" : "error";
+        this.report(source, module.column, severity, `-m ${name} under ${writtenProtocol(items, p)}: ${severity === "error" ? "iptables-restore refuses the rule" : "an iptables-legacy node's kernel refuses the rule (iptables-nft may load it)"}`);
       }
     }
     if (number === 0 && natPorts(target)) {
-      const spec = items.find((i) => i.type === "target");
-      this.report(source, spec?.column ?? 1, "error", `NAT to a port needs -p tcp, udp, sctp or dccp, found ${writtenProtocol(protocol)}: iptables-restore refuses the rule`);
+      this.report(source, targetColumn(items), "error", `NAT to a port needs -p tcp, udp, sctp or dccp, found ${writtenProtocol(items, p)}: iptables-restore refuses the rule`);
     }
     if ((number !== 6 || negated) && rejectsWithReset(target, this.how.family)) {
-      const spec = items.find((i) => i.type === "target");
-      this.report(source, spec?.column ?? 1, "error", `REJECT --reject-with tcp-reset needs -p tcp, found ${writtenProtocol(protocol)}: the kernel refuses the table (iptables-restore fails at COMMIT)`);
+      this.report(source, targetColumn(items), "error", `REJECT --reject-with tcp-reset needs -p tcp, found ${writtenProtocol(items, p)}: the kernel refuses the table (iptables-restore fails at COMMIT)`);
     }
   }
 
-  private lowerRule(source: SourceLine, node: CommandLine["node"], chain: string, seq: number): Rule {
+  private lowerRule(source: SourceLine, items: RuleItems, column: number, chain: string, seq: number): Rule {
     this.lowering(source);
     const memo = this.how.memo;
+    const family = this.how.family;
     const matches = this.matches;
     let count = 0;
     let target: Target | null = null;
     let pending: IptTargetSpec | null = null;
-    let protocol: IptBaseOption | null = null;
+    let protocol = -1;
     let bound = 0;
     let stray: IptExtOption[] | null = null;
     this.jumpTo = NO_JUMP;
     // Items are shared by their text only where the line was parsed from its text (not -L rows).
-    const raw = this.how.reparsable ? source.raw : null;
-    const items = node.spec.items;
-    for (let k = 0; k < items.length; k++) {
-      const item = items[k] as IptItem;
-      switch (item.type) {
+    const keyed = this.how.reparsable;
+    for (let k = 0; k < items.count; k++) {
+      switch (items.typeOf(k)) {
         case "base": {
-          const ms = memo.matchesOf(memoKey(raw, items, k), item, this.lowerBaseOption);
-          if (ms.length > 1) this.lists.push({ at: count, source: item.flag === "-s" || item.flag.startsWith("--s"), options: ms });
+          const flag = items.name(k);
+          const ms = memo.matchesOf(keyed ? memoKey(items, k, flag) : null, items, k, this.lowerBaseOption);
+          if (ms.length > 1) this.lists.push({ at: count, source: flag === "-s" || flag.startsWith("--s"), options: ms });
           else for (const m of ms) matches[count++] = m;
-          if (item.flag === "-p" || item.flag === "--protocol") protocol = item;
+          if (flag === "-p" || flag === "--protocol") protocol = k;
           break;
         }
-        case "match":
-          for (const m of memo.matchesOf(memoKey(raw, items, k), item, this.lowerModule)) matches[count++] = m;
-          if (moduleProtocols(item.module, this.how.family) !== null) this.bound[bound++] = item;
+        case "match": {
+          const module = items.name(k);
+          for (const m of memo.matchesOf(keyed ? memoKey(items, k, module) : null, items, k, this.lowerModule)) matches[count++] = m;
+          if (moduleProtocols(module, family) !== null) this.bound[bound++] = k;
           break;
+        }
         case "ext":
-          (stray ??= []).push(item);
+          (stray ??= []).push(items.item(k) as IptExtOption);
           break;
         case "target": {
-          if (target !== null || pending !== null) this.report(source, item.column, "error", "a rule can have only one target");
-          const known = isKnownTarget(item.name);
-          const entry = known ? undefined : this.entries.get(item.name);
-          if (entry === undefined && item.kind === "jump" && !known) {
+          if (target !== null || pending !== null) this.report(source, items.item(k).column, "error", "a rule can have only one target");
+          const name = items.name(k);
+          const known = isKnownTarget(name);
+          const entry = known ? undefined : this.entries.get(name);
+          if (entry === undefined && !known && !items.isGoto(k)) {
             // A jump to a name not declared yet is judged at the end of the table.
-            pending = item;
+            pending = items.item(k) as IptTargetSpec;
             target = null;
             this.jumpTo = JUMP_BY_NAME;
           } else if (entry !== undefined) {
             pending = null;
-            if (entry.chain.builtin) this.report(source, item.column, "error", `${item.flag} ${item.name}: a rule cannot jump to a built-in chain (iptables-restore refuses the table)`);
-            target = chainTarget(entry, item.kind);
+            if (entry.chain.builtin) {
+              const spec = items.item(k) as IptTargetSpec;
+              this.report(source, spec.column, "error", `${spec.flag} ${name}: a rule cannot jump to a built-in chain (iptables-restore refuses the table)`);
+            }
+            target = chainTarget(entry, items.isGoto(k));
             this.jumpTo = entry.number;
           } else {
             pending = null;
-            target = this.target(item, known, this.isChain, known ? memoKey(raw, items, k) : null);
+            target = this.target(items, k, known, this.isChain, known && keyed ? memoKey(items, k, name) : null);
             this.jumpTo = target !== null && (target.type === "jump" || target.type === "goto") ? JUMP_BY_NAME : NO_JUMP;
           }
           break;
         }
       }
     }
+    let implicit: IptMatchModule | null = null;
     if (stray !== null) {
-      const module = implicitModule(protocol?.values[0]?.text ?? null);
+      const module = implicitModule(protocol < 0 ? null : (items.item(protocol) as IptBaseOption).values[0]?.text ?? null);
       const first = stray[0] as IptExtOption;
       if (module === null) this.report(source, first.column, "error", `--${first.name} needs a match module: expected -m MODULE (or -p tcp/udp) before it`);
       else {
-        const implicit: IptMatchModule = { type: "match", flag: "-m", module, options: stray, column: first.column };
-        for (const m of lowerMatchModule(implicit, this.lineContext)) matches[count++] = m;
-        if (moduleProtocols(module, this.how.family) !== null) this.bound[bound++] = implicit;
+        const made: IptMatchModule = { type: "match", flag: "-m", module, options: stray, column: first.column };
+        for (const m of lowerMatchModule(made, this.lineContext)) matches[count++] = m;
+        if (moduleProtocols(module, family) !== null) implicit = made;
       }
     }
-    if (this.how.reparsable && (bound > 0 || natPorts(target) || rejectsWithReset(target, this.how.family))) {
+    if (this.how.reparsable && (bound > 0 || implicit !== null || natPorts(target) || rejectsWithReset(target, family))) {
       // No -p is protocol 0, as `-p all` is; a protocol iptables does not know is reported with the -p.
-      const parsed = protocol === null ? null : parseProtocol(protocol.values[0]?.text ?? "");
-      if (parsed === null || !("error" in parsed)) this.checkProtocol(source, protocol, parsed?.value ?? 0, bound, target, items);
+      const parsed = protocol < 0 ? null : parseProtocol(items.onlyValue(protocol) ?? (items.item(protocol) as IptBaseOption).values[0]?.text ?? "");
+      if (parsed === null || !("error" in parsed)) this.checkProtocol(source, items, protocol, parsed?.value ?? 0, bound, implicit, target);
     }
     const rule: Rule = {
       table: this.name,
@@ -601,9 +622,9 @@ class TableBuilder {
       position: 0,
       matches: count === 0 ? [] : matches.slice(0, count),
       target,
-      origin: originOf(source, node.column),
+      origin: originOf(source, column),
     };
-    if (!this.how.reparsable) keepRuleSpec(rule, node.spec);
+    if (!this.how.reparsable) keepRuleSpec(rule, { items: Array.from({ length: items.count }, (_, k) => items.item(k)) });
     if (this.lists.length === 0) {
       if (pending !== null) this.unresolved.push({ rule, spec: pending, at: source, seq });
       return rule;
@@ -616,13 +637,19 @@ class TableBuilder {
   }
 }
 
+/** The column of a rule's target (for what its target needs of the rule). */
+function targetColumn(items: RuleItems): number {
+  for (let k = 0; k < items.count; k++) if (items.typeOf(k) === "target") return items.item(k).column;
+  return 1;
+}
+
 /**
  * A jump (or goto) to a chain: one target object per chain and kind, shared by every rule that jumps
  * there, holding the declared name (one string per chain, so Map lookups by it compare pointers).
  */
-function chainTarget(entry: ChainEntry, kind: IptTargetSpec["kind"]): Target {
+function chainTarget(entry: ChainEntry, goto: boolean): Target {
   const chain = entry.chain.name;
-  return kind === "goto" ? (entry.goto ??= { type: "goto", chain }) : (entry.jump ??= { type: "jump", chain });
+  return goto ? (entry.goto ??= { type: "goto", chain }) : (entry.jump ??= { type: "jump", chain });
 }
 
 /** `-s A,B`: one match per address, each read as a lone -s would be (iptables takes no `!` with a list). */
@@ -642,7 +669,9 @@ function addressList(opt: IptBaseOption, v: IptValue, ctx: LowerContext): Match[
   return matches;
 }
 
-function writtenProtocol(protocol: IptBaseOption | null): string {
+/** Rule item `p` as written (-1: none); built only for a message, as most rules' syntax is not (see RuleItems). */
+function writtenProtocol(items: RuleItems, p: number): string {
+  const protocol = p < 0 ? null : (items.item(p) as IptBaseOption);
   return protocol === null ? "no -p" : `${protocol.negation === null ? "" : "! "}${protocol.flag} ${protocol.values[0]?.text ?? ""}`;
 }
 

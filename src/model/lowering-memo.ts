@@ -10,7 +10,7 @@
  * (keeping comments by their text made the peak memory of a 30k-service node larger, not smaller;
  * they are kept by their shape instead, see VALUE_FREE_MODULES).
  */
-import type { IptItem } from "../parse/iptables-syntax.js";
+import type { RuleItems } from "../parse/iptables-syntax.js";
 import type { Match, Target } from "./netfilter.js";
 
 /**
@@ -20,6 +20,9 @@ import type { Match, Target } from "./netfilter.js";
 const VALUE_FREE_MODULES = new Set(["comment"]);
 const UNIQUE_TARGETS = new Set(["DNAT", "SNAT", "LOG", "NFLOG"]);
 
+/** Lowers item `k` of `items` (the first time the memo sees its key). */
+type Lower<T> = (items: RuleItems, k: number) => T;
+
 export class LoweringMemo {
   private readonly matches = new Map<string, readonly Match[]>();
   private readonly targets = new Map<string, Target>();
@@ -27,21 +30,21 @@ export class LoweringMemo {
   /** `reported` counts the diagnostics lowering has made so far. */
   constructor(private readonly reported: () => number) {}
 
-  /** The lowered matches of `item` (shared by `key`; null: not worth keeping), lowered by `lower` the first time. */
-  matchesOf<I>(key: string | null, item: I, lower: (item: I) => readonly Match[]): readonly Match[] {
-    return this.cached(this.matches, key, item, lower) ?? [];
+  /** The lowered matches of item `k` (shared by `key`; null: not worth keeping), lowered by `lower` the first time. */
+  matchesOf(key: string | null, items: RuleItems, k: number, lower: Lower<readonly Match[]>): readonly Match[] {
+    return this.cached(this.matches, key, items, k, lower) ?? [];
   }
 
-  targetOf<I>(key: string | null, item: I, lower: (item: I) => Target | null): Target | null {
-    return this.cached(this.targets, key, item, lower);
+  targetOf(key: string | null, items: RuleItems, k: number, lower: Lower<Target | null>): Target | null {
+    return this.cached(this.targets, key, items, k, lower);
   }
 
-  private cached<I, T>(map: Map<string, T>, key: string | null, item: I, lower: (item: I) => T | null): T | null {
-    if (key === null) return lower(item);
+  private cached<T>(map: Map<string, T>, key: string | null, items: RuleItems, k: number, lower: Lower<T | null>): T | null {
+    if (key === null) return lower(items, k);
     const known = map.get(key);
     if (known !== undefined) return known;
     const before = this.reported();
-    const value = lower(item);
+    const value = lower(items, k);
     // No cap: entries are at most a few per rule, and the memo lives only while its listing is read.
     if (value !== null && this.reported() === before) map.set(key, value);
     return value;
@@ -49,32 +52,26 @@ export class LoweringMemo {
 }
 
 /**
- * The key item `k` of a rule is shared by: its text in the line `raw` (up to the next item). Null
- * for groups not worth keeping, and when the items were not parsed from their line (`raw` null).
- * Only targets iptables defines may be keyed (the caller knows which): what any other name lowers
- * to depends on the chains of its table (jumps to chains are shared per chain by the table itself).
+ * The key item `k` (`name`: its RuleItems name) is shared by: its text in the line (up to the next item). Null for groups not
+ * worth keeping. Only targets iptables defines may be keyed (the caller knows which): what any other
+ * name lowers to depends on the chains of its table (jumps to chains are shared per chain by the
+ * table itself).
  */
-export function memoKey(raw: string | null, items: readonly IptItem[], k: number): string | null {
-  if (raw === null) return null;
-  const item = items[k] as IptItem;
-  switch (item.type) {
+export function memoKey(items: RuleItems, k: number, name: string): string | null {
+  switch (items.typeOf(k)) {
     case "base":
       // A host address (`-s 10.1.2.3/32`, kube-proxy's endpoint rules) rarely repeats.
-      if (item.values.length === 1 && item.values[0]?.text.endsWith("/32") === true) return null;
+      if (items.onlyValue(k)?.endsWith("/32") === true) return null;
       break;
-    case "match": {
-      if (!VALUE_FREE_MODULES.has(item.module)) break;
-      const only = item.options.length === 1 ? item.options[0]?.values : undefined;
-      const value = only?.length === 1 ? only[0] : undefined;
-      return value === undefined ? null : raw.slice(item.column - 1, value.column - 1);
-    }
+    case "match":
+      if (VALUE_FREE_MODULES.has(name)) return items.textToOnlyValue(k);
+      break;
     case "target":
-      if (UNIQUE_TARGETS.has(item.name)) return null;
+      if (UNIQUE_TARGETS.has(name)) return null;
       break;
     case "ext":
       return null;
   }
   // Cut from the line, not built: no string is made for a key (hashing a built one would copy it).
-  const next = items[k + 1];
-  return raw.slice(item.column - 1, next === undefined ? raw.length : next.column - 1);
+  return items.text(k);
 }

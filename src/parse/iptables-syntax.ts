@@ -91,3 +91,34 @@ export type IptLine =
       spec: IptRuleSpec;
       column: number;
     };
+
+/**
+ * The items of one rule, one at a time, for lowering: what it needs of most items is their text
+ * (the memo's key), and a fast-path line builds an item's syntax only when asked (`item`).
+ */
+export interface RuleItems {
+  readonly count: number;
+  typeOf(k: number): IptItem["type"];
+  /** The module (match), the target (target), the flag (base) or the option's name (ext). */
+  name(k: number): string;
+  /** A target written `-g`/`--goto`. */
+  isGoto(k: number): boolean;
+  /** A base or ext option written with a `!`. */
+  negated(k: number): boolean;
+  /** The item's text in its line, up to the next item. */
+  text(k: number): string;
+  /** For a match or target with one option of one value: its text up to that value; else null. */
+  textToOnlyValue(k: number): string | null;
+  /** For a base or ext option of one value: that value; else null. */
+  onlyValue(k: number): string | null;
+  item(k: number): IptItem;
+}
+
+/** An `-A CHAIN items…` line read by the fast path: valid only until the next line is read. */
+export interface IptAppend {
+  type: "append";
+  chain: string;
+  items: RuleItems;
+  /** The line's whole syntax, as the grammar builds it. */
+  node(): IptLine;
+}

@@ -1,5 +1,9 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseBundle } from "../../src/model/bundle.js";
+import { lowerIptables, readParsed } from "../../src/model/lower-iptables.js";
+import { forEachIptablesLine, parseIptablesLine, type ParsedIptLine } from "../../src/parse/iptables.js";
+import { splitLines } from "../../src/parse/source.js";
 import { formatPrefix } from "../../src/model/address.js";
 import { renumbered, ruleComment, ruleSpec, type Match, type Rule } from "../../src/model/netfilter.js";
 import { printAppend } from "../../src/parse/print-iptables.js";
@@ -484,6 +488,26 @@ describe("groups a dump repeats are lowered once", () => {
     a?.matches.forEach((m, i) => expect(m).toBe(b?.matches[i]));
     expect(a?.target).toBe(b?.target);
     expect(errors.map((e) => [e.line, e.message])).toEqual([[9, "--dport: port 70000 is out of range (0-65535)"], [10, "--dport: port 70000 is out of range (0-65535)"]]);
+  });
+});
+
+describe("a dump is lowered the same however its lines were read", () => {
+  it("gives the same model and diagnostics from the fast path's lazily read lines as from the grammar's trees", () => {
+    const dumps = readdirSync("fixtures").map((d) => `fixtures/${d}/iptables-save.txt`).filter((f) => existsSync(f));
+    expect(dumps.length).toBeGreaterThan(3);
+    for (const file of dumps) {
+      const lines = splitLines(readFileSync(file, "utf8"), file);
+      // Every line through the grammar alone (the fixtures have no bad lines for it to drop).
+      const trees: ParsedIptLine[] = [];
+      for (const source of lines) {
+        const node = parseIptablesLine(source.raw);
+        if (node !== null && node.type !== "blank") trees.push({ source, node });
+      }
+      const fast = lowerIptables([{ family: 4, tableHint: null, reparsable: true, read: (visit) => forEachIptablesLine([lines], [], visit) }]);
+      const grammar = lowerIptables([{ family: 4, tableHint: null, reparsable: true, read: readParsed(trees) }]);
+      expect(fast.rulesets.flatMap((r) => [...r.tables.values()]).length, file).toBeGreaterThan(0);
+      expect(fast, file).toEqual(grammar);
+    }
   });
 });
 

@@ -31,6 +31,18 @@ describe("iptables fast path", () => {
     );
   });
 
+  it("reads chain declarations as the grammar does", () => {
+    const PARTS = ["KUBE-SEP-X", "-", "ACCEPT", "[0:0]", "[12:3456]", "[0:0]x", "[:0]", "[0:]", "[a:0]", "", " ", "\t", "x"];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...PARTS), { minLength: 1, maxLength: 4 }), fc.constantFrom(" ", ""), (parts, sep) => {
+        expect(checkLine(parser, `:${parts.join(sep === "" ? " " : sep)}`)).toEqual([]);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(parseCommonLine(":KUBE-SEP-X - [0:0]")).toEqual({ type: "chain-decl", name: "KUBE-SEP-X", policy: "-", counters: { packets: "0", bytes: "0" }, ignored: null, column: 1 });
+    expect(parseCommonLine(":INPUT ACCEPT")).toMatchObject({ name: "INPUT", policy: "ACCEPT", counters: null });
+  });
+
   it("builds an item only when asked, and a line read later replaces it", () => {
     const first = readCommonAppend('-A KUBE-SEP-X -s 10.1.2.3/32 -m comment --comment "ns/a b" -j KUBE-MARK-MASQ');
     expect(first?.chain).toBe("KUBE-SEP-X");

@@ -516,8 +516,9 @@ class TableBuilder {
    */
   private checkProtocol(source: SourceLine, items: RuleItems, p: number, number: number, bound: number, implicit: IptMatchModule | null, target: Target | null): void {
     const negated = p >= 0 && items.negated(p);
-    for (let b = implicit === null ? 0 : -1; b < bound; b++) {
-      const k = b < 0 ? -1 : (this.bound[b] as number);
+    // The implicit module comes last, as it was made after the rule's items were read.
+    for (let b = 0; b < bound + (implicit === null ? 0 : 1); b++) {
+      const k = b < bound ? (this.bound[b] as number) : -1;
       const name = k < 0 ? (implicit as IptMatchModule).module : items.name(k);
       const wanted = moduleProtocols(name, this.how.family) as readonly number[];
       if (wanted.includes(number) && !negated) continue;

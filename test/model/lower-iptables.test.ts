@@ -189,6 +189,8 @@ describe("what iptables-restore would refuse is an error at the right place", ()
       "-A PREROUTING ! -p tcp -m multiport --dports 80 -j ACCEPT",
       "-A PREROUTING -j DNAT --to-destination 10.0.0.1:80",
       "-A PREROUTING ! -p tcp -m tcp --dport 80 -j ACCEPT",
+      // The implicit module (`--dport` after `-s`) is checked after the written one.
+      "-A PREROUTING ! -p tcp -m tcp --sport 9 -s 10.0.0.1 --dport 3 -j ACCEPT",
     ].join("\n")));
     expect(errors.map((e) => `${e.line}:${e.column} ${e.message}`)).toEqual([
       "8:15 -m tcp needs -p tcp, found no -p: iptables-restore refuses the rule",
@@ -199,6 +201,8 @@ describe("what iptables-restore would refuse is an error at the right place", ()
     ]);
     expect(warnings.map((w) => `${w.line}:${w.column} ${w.message}`)).toEqual([
       "13:24 -m tcp under ! -p tcp: an iptables-legacy node's kernel refuses the rule (iptables-nft may load it)",
+      "14:24 -m tcp under ! -p tcp: an iptables-legacy node's kernel refuses the rule (iptables-nft may load it)",
+      "14:53 -m tcp under ! -p tcp: an iptables-legacy node's kernel refuses the rule (iptables-nft may load it)",
     ]);
   });
 

@@ -52,10 +52,10 @@ export class LoweringMemo {
 }
 
 /**
- * The key item `k` (`name`: its RuleItems name) is shared by: its text in the line (up to the next item). Null for groups not
- * worth keeping. Only targets iptables defines may be keyed (the caller knows which): what any other
- * name lowers to depends on the chains of its table (jumps to chains are shared per chain by the
- * table itself).
+ * The key item `k` (`name`: its RuleItems name) is shared by: its text in the line, up to the next
+ * item. Null for groups not worth keeping. Only targets iptables defines may be keyed (the caller
+ * knows which): what any other name lowers to depends on the chains of its table (jumps to chains
+ * are shared per chain by the table itself).
  */
 export function memoKey(items: RuleItems, k: number, name: string): string | null {
   switch (items.typeOf(k)) {

@@ -284,6 +284,8 @@ class TableBuilder {
   private readonly lowerTargetSpec = (items: RuleItems, k: number): Target | null => lowerTarget(items.item(k) as IptTargetSpec, this.lineContext, this.resolving);
   /** The matches of the rule being lowered; each rule gets an exact-size copy. */
   private readonly matches: Match[] = [];
+  /** Errors lowering items has reported: a condition it could not read is not dropped (see lowerRule). */
+  private itemErrors = 0;
 
   constructor(
     private readonly name: TableName,
@@ -292,7 +294,14 @@ class TableBuilder {
     private readonly report: Reporter,
   ) {
     this.table = { name, chains: new Map(), origin };
-    this.lineContext = { family: how.family, restoreInput: how.reparsable, report: (column, severity, message) => this.report(this.line as SourceLine, column, severity, message) };
+    this.lineContext = {
+      family: how.family,
+      restoreInput: how.reparsable,
+      report: (column, severity, message) => {
+        if (severity === "error") this.itemErrors++;
+        this.report(this.line as SourceLine, column, severity, message);
+      },
+    };
     for (const builtin of BUILTIN_CHAINS[name]) this.addChain({ name: builtin, builtin: true, policy: "ACCEPT", rules: [], origin: null }, -1, -1);
   }
 
@@ -556,6 +565,8 @@ class TableBuilder {
     // Items are shared by their text only where the line was parsed from its text (not -L rows).
     const keyed = this.how.reparsable;
     for (let k = 0; k < items.count; k++) {
+      const errors = this.itemErrors;
+      const from = count;
       switch (items.typeOf(k)) {
         case "base": {
           const flag = items.name(k);
@@ -563,12 +574,14 @@ class TableBuilder {
           if (ms.length > 1) this.lists.push({ at: count, source: flag === "-s" || flag.startsWith("--s"), options: ms });
           else for (const m of ms) matches[count++] = m;
           if (flag === "-p" || flag === "--protocol") protocol = k;
+          if (this.itemErrors !== errors && !hasOpaque(matches, from, count)) matches[count++] = unread(flag);
           break;
         }
         case "match": {
           const module = items.name(k);
           for (const m of memo.matchesOf(keyed ? memoKey(items, k, module) : null, items, k, this.lowerModule)) matches[count++] = m;
           if (moduleProtocols(module, family) !== null) this.bound[bound++] = k;
+          if (this.itemErrors !== errors && !hasOpaque(matches, from, count)) matches[count++] = unread(`-m ${module}`);
           break;
         }
         case "ext":
@@ -605,11 +618,16 @@ class TableBuilder {
     if (stray !== null) {
       const module = implicitModule(protocol < 0 ? null : (items.item(protocol) as IptBaseOption).values[0]?.text ?? null);
       const first = stray[0] as IptExtOption;
-      if (module === null) this.report(source, first.column, "error", `--${first.name} needs a match module: expected -m MODULE (or -p tcp/udp) before it`);
-      else {
+      if (module === null) {
+        this.report(source, first.column, "error", `--${first.name} needs a match module: expected -m MODULE (or -p tcp/udp) before it`);
+        matches[count++] = unread(`--${first.name}`);
+      } else {
+        const errors = this.itemErrors;
+        const from = count;
         const made: IptMatchModule = { type: "match", flag: "-m", module, options: stray, column: first.column };
         for (const m of lowerMatchModule(made, this.lineContext)) matches[count++] = m;
         if (moduleProtocols(module, family) !== null) implicit = made;
+        if (this.itemErrors !== errors && !hasOpaque(matches, from, count)) matches[count++] = unread(`-m ${module}`);
       }
     }
     if (this.how.reparsable && (bound > 0 || implicit !== null || natPorts(target) || rejectsWithReset(target, family))) {
@@ -636,6 +654,21 @@ class TableBuilder {
     if (pending !== null) for (const r of expanded) this.unresolved.push({ rule: r, spec: pending, at: source, seq });
     return expanded[0] as Rule;
   }
+}
+
+/**
+ * A condition lowering reported an error in. The kernel would not load the table at all; a trace
+ * of it is hypothetical, but one that dropped the condition would match more than was written and
+ * answer with confidence. Undecidable instead: the evaluator explores both answers.
+ */
+function unread(written: string): Match {
+  return { type: "opaque", module: written, what: `${written} (not read: see the error on this line)` };
+}
+
+/** Whether matches [from, to) hold an undecidable one already (lowering made it so, with its error). */
+function hasOpaque(matches: readonly Match[], from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if ((matches[i] as Match).type === "opaque") return true;
+  return false;
 }
 
 /** The column of a rule's target (for what its target needs of the rule). */

@@ -223,6 +223,21 @@ describe("what iptables-restore would refuse is an error at the right place", ()
     const { rule } = lower(SAVE("-A PREROUTING -d 10.0.0.0/33 -j ACCEPT\n-A PREROUTING -d 10.0.0.0/8 -j RETURN"));
     expect(rule("nat", "PREROUTING", 2)?.target).toEqual({ type: "return" });
   });
+
+  it("keeps a condition it reported an error in as undecidable, not dropped (a dropped one would match more than was written)", () => {
+    const { rule, errors } = lower(SAVE([
+      "-A PREROUTING -d 10.0.0.0/33 -j ACCEPT",
+      "-A PREROUTING -p tcp -m tcp --dport 70000 -j ACCEPT",
+      "-A PREROUTING -p tcp -s 10.0.0.1 --bogus 1 -j ACCEPT",
+      "-A PREROUTING -p 50 --dport 80 -j ACCEPT",
+      "-A PREROUTING -m constructor -j ACCEPT",
+    ].join("\n")));
+    expect(errors).toHaveLength(5);
+    const opaque = (n: number) => rule("nat", "PREROUTING", n)?.matches.filter((m) => m.type === "opaque").map((m) => m.type === "opaque" && m.module);
+    expect([1, 2, 3, 4, 5].map(opaque)).toEqual([["-d"], ["-m tcp"], ["tcp"], ["--dport"], ["constructor"]]);
+    // What it did read is kept beside it.
+    expect(rule("nat", "PREROUTING", 2)?.matches[0]).toMatchObject({ type: "protocol", protocol: 6 });
+  });
 });
 
 describe("each family's own extensions, names and address forms (checked against ip6tables-restore: test/kernel/restore.test.ts)", () => {

@@ -550,6 +550,17 @@ class TableBuilder {
     }
   }
 
+  /**
+   * After lowering an item into matches [from, count): when it reported an error (more than
+   * `errors`) and made no undecidable match for it itself, one is added (see unread). The new count.
+   */
+  private keepUnread(errors: number, from: number, count: number, written: string): number {
+    if (this.itemErrors === errors) return count;
+    for (let i = from; i < count; i++) if ((this.matches[i] as Match).type === "opaque") return count;
+    this.matches[count] = unread(written);
+    return count + 1;
+  }
+
   private lowerRule(source: SourceLine, items: RuleItems, column: number, chain: string, seq: number): Rule {
     this.lowering(source);
     const memo = this.how.memo;
@@ -574,14 +585,14 @@ class TableBuilder {
           if (ms.length > 1) this.lists.push({ at: count, source: flag === "-s" || flag.startsWith("--s"), options: ms });
           else for (const m of ms) matches[count++] = m;
           if (flag === "-p" || flag === "--protocol") protocol = k;
-          if (this.itemErrors !== errors && !hasOpaque(matches, from, count)) matches[count++] = unread(flag);
+          count = this.keepUnread(errors, from, count, flag);
           break;
         }
         case "match": {
           const module = items.name(k);
           for (const m of memo.matchesOf(keyed ? memoKey(items, k, module) : null, items, k, this.lowerModule)) matches[count++] = m;
           if (moduleProtocols(module, family) !== null) this.bound[bound++] = k;
-          if (this.itemErrors !== errors && !hasOpaque(matches, from, count)) matches[count++] = unread(`-m ${module}`);
+          count = this.keepUnread(errors, from, count, `-m ${module}`);
           break;
         }
         case "ext":
@@ -627,7 +638,7 @@ class TableBuilder {
         const made: IptMatchModule = { type: "match", flag: "-m", module, options: stray, column: first.column };
         for (const m of lowerMatchModule(made, this.lineContext)) matches[count++] = m;
         if (moduleProtocols(module, family) !== null) implicit = made;
-        if (this.itemErrors !== errors && !hasOpaque(matches, from, count)) matches[count++] = unread(`-m ${module}`);
+        count = this.keepUnread(errors, from, count, `-m ${module}`);
       }
     }
     if (this.how.reparsable && (bound > 0 || implicit !== null || natPorts(target) || rejectsWithReset(target, family))) {
@@ -663,12 +674,6 @@ class TableBuilder {
  */
 function unread(written: string): Match {
   return { type: "opaque", module: written, what: `${written} (not read: see the error on this line)` };
-}
-
-/** Whether matches [from, to) hold an undecidable one already (lowering made it so, with its error). */
-function hasOpaque(matches: readonly Match[], from: number, to: number): boolean {
-  for (let i = from; i < to; i++) if ((matches[i] as Match).type === "opaque") return true;
-  return false;
 }
 
 /** The column of a rule's target (for what its target needs of the rule). */

@@ -43,7 +43,7 @@ describe("iptables fast path", () => {
     expect(parseCommonLine(":INPUT ACCEPT")).toMatchObject({ name: "INPUT", policy: "ACCEPT", counters: null });
   });
 
-  it("builds an item only when asked, and a line read later replaces it", () => {
+  it("answers what lowering asks of a line's items, and reads the next line in its place", () => {
     const first = readCommonAppend('-A KUBE-SEP-X -s 10.1.2.3/32 -m comment --comment "ns/a b" -j KUBE-MARK-MASQ');
     expect(first?.chain).toBe("KUBE-SEP-X");
     expect(first?.items.count).toBe(3);
@@ -51,6 +51,8 @@ describe("iptables fast path", () => {
     expect(first?.items.textToOnlyValue(1)).toBe("-m comment --comment ");
     expect(first?.items.onlyValue(0)).toBe("10.1.2.3/32");
     expect(readCommonAppend("-A OTHER -j ACCEPT")?.chain).toBe("OTHER");
+    // One reader serves every line: what it said of the first is gone (lowering takes lines one at a time).
+    expect(first?.chain).toBe("OTHER");
     expect(readCommonAppend("-A X -j ACCEPT  ")).toBeNull();
   });
 });

@@ -1,13 +1,13 @@
 /**
  * One table at one hook: rules in order, jump/goto/RETURN on a call stack, user chains falling off
- * their end back to the caller, the built-in chain's policy as the last word. Unknowable matches
- * fork the world; each fork carries the assumption it rests on.
+ * their end back to the caller, the built-in chain's policy as the last word. Unknowable matches,
+ * and targets of unknown effect, fork the world; each fork carries the assumption it rests on.
  */
-import type { Chain, Match, Rule, Ruleset, Table, TableName } from "../model/netfilter.js";
+import type { Chain, Match, Rule, Ruleset, Table, TableName, Target, UnknownFlow } from "../model/netfilter.js";
 import { chainIndex, keyMatchAt, nextCandidate, type ChainIndex } from "./index-chain.js";
 import { evaluateMatch, type MatchContext } from "./matches.js";
 import type { NodeFacts } from "./node-facts.js";
-import { applyTarget, hasNoEffect } from "./targets.js";
+import { applyTarget, hasNoEffect, type Flow } from "./targets.js";
 import type { Hook, RuleOutcome } from "./types.js";
 import { fork, note, type World } from "./world.js";
 
@@ -139,9 +139,16 @@ export function traverseTable(ctx: TraverseContext, tableName: TableName, hook: 
       if (world.record) note(world, { type: "rule", rule, outcome: outcome === "forked-out" ? missAt(-1) : outcome, depth });
       if (outcome === "forked-out" || !outcome.matched || rule.target === null) continue;
 
-      const { flow, effect } = applyTarget(rule.target, { world, hook, facts, rule });
+      const applied = applyTarget(rule.target, { world, hook, facts, rule });
+      const { effect } = applied;
       if (effect.type === "mark" || effect.type === "packet-mark-restored" || effect.type === "dnat") world.rerouteNeeded = true;
       if (world.record) note(world, { type: "target", rule, target: rule.target, effect, depth });
+      let flow = applied.flow;
+      if (flow.type === "unknown") {
+        const forked = forkUnknown(ctx, rule, flow.may, world, frames, queue, done);
+        truncated ||= forked.truncated;
+        flow = forked.flow;
+      }
       if (flow.type === "continue") continue;
       if (flow.type === "jump" || flow.type === "goto") {
         if (flow.type === "goto") frames.pop();
@@ -167,6 +174,39 @@ export function traverseTable(ctx: TraverseContext, tableName: TableName, hook: 
     }
   }
   return { worlds: done, truncated };
+}
+
+/**
+ * A target of unknown effect: this world takes the first thing it may do, and a fork each of the
+ * others (one that lets the packet go on waits in `queue`; one that accepts or drops is done with
+ * the table). `truncated`: the outcome budget was spent before every fork was made.
+ */
+function forkUnknown(ctx: TraverseContext, rule: Rule, may: readonly UnknownFlow[], world: World, frames: Frame[], queue: Pending[], done: World[]): { flow: Flow; truncated: boolean } {
+  const { limits, budget } = ctx;
+  const target = rule.target as Extract<Target, { type: "unknown" }>;
+  let truncated = false;
+  for (const taken of may.slice(1)) {
+    if (budget.worlds >= limits.maxWorlds) {
+      note(world, { type: "limit", what: "outcomes" });
+      truncated = true;
+      break;
+    }
+    budget.worlds++;
+    budget.steps += world.steps.length;
+    const other = fork(world);
+    other.assumptions.push({ type: "target", rule, target, taken });
+    if (taken === "continue") queue.push({ world: other, frames: frames.map((f) => ({ ...f })) });
+    else {
+      if (taken === "drop") {
+        other.verdict = "dropped";
+        other.decidedBy = rule;
+      }
+      done.push(other);
+    }
+  }
+  const taken = may[0] ?? "continue";
+  world.assumptions.push({ type: "target", rule, target, taken });
+  return { flow: { type: taken }, truncated };
 }
 
 const MISSES = new Map<number, RuleOutcome>();

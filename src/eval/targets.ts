@@ -1,6 +1,6 @@
 /** What each target does to the packet and the traversal. One handler per target type. */
 import { maskOf, prefixContains, type IpAddr } from "../model/address.js";
-import type { Rule, Target } from "../model/netfilter.js";
+import type { Rule, Target, UnknownFlow } from "../model/netfilter.js";
 import type { Range } from "../model/routing.js";
 import { ipv6RedirectAddress, ipv6SourceAddress } from "./ipv6-address-choice.js";
 import type { NodeFacts } from "./node-facts.js";
@@ -15,7 +15,9 @@ export type Flow =
   | { type: "reject" }
   | { type: "return" }
   | { type: "jump"; chain: string }
-  | { type: "goto"; chain: string };
+  | { type: "goto"; chain: string }
+  /** A target of unknown effect: the traversal forks, one world for each thing it may do. */
+  | { type: "unknown"; may: readonly UnknownFlow[] };
 
 export interface TargetContext {
   world: World;
@@ -171,7 +173,7 @@ const HANDLERS: Handlers = {
   },
   continue: () => go({ type: "continue" }),
   tcpmss: () => go({ type: "continue" }),
-  unknown: () => go({ type: "continue" }),
+  unknown: (t) => go({ type: "unknown", may: t.may }),
 };
 
 export function applyTarget(target: Target, ctx: TargetContext): Result {

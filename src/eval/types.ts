@@ -1,6 +1,6 @@
 /** What the evaluator takes and returns: plain data, no text for people (the explain layer writes that). */
 import type { Family, IpAddr } from "../model/address.js";
-import type { CtState, Match, Rule, TableName, Target } from "../model/netfilter.js";
+import type { CtState, Match, Rule, TableName, Target, UnknownFlow } from "../model/netfilter.js";
 import type { IpRule, Nexthop, Route } from "../model/routing.js";
 
 export type Hook = "PREROUTING" | "INPUT" | "FORWARD" | "OUTPUT" | "POSTROUTING";
@@ -34,6 +34,8 @@ export type Assumption =
   | { type: "random"; rule: Rule; matched: boolean; probability: number }
   | { type: "opaque"; rule: Rule; match: Extract<Match, { type: "opaque" }>; matched: boolean; given: boolean }
   | { type: "multipath"; route: Route; nexthop: Nexthop; probability: number }
+  /** A target of unknown effect (Target "unknown"), taken as doing `taken`. */
+  | { type: "target"; rule: Rule; target: Extract<Target, { type: "unknown" }>; taken: UnknownFlow }
   | { type: "default-rules"; family: Family }
   | { type: "missing-table"; table: TableName }
   | { type: "not-new"; ctstate: CtState }

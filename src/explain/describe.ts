@@ -1,6 +1,6 @@
 /** Words for model and trace data: a match as iptables writes it, a rule's place, an ip rule, a route. */
 import { formatAddress, formatPrefix, type IpAddr } from "../model/address.js";
-import { ruleSpec, type Match, type Rule } from "../model/netfilter.js";
+import { ruleSpec, type Match, type Rule, type Target } from "../model/netfilter.js";
 import type { IpRule, Route } from "../model/routing.js";
 import { printAppend } from "../parse/print-iptables.js";
 import type { Assumption } from "../eval/types.js";
@@ -98,6 +98,11 @@ export function describeAssumption(a: Assumption): string {
       return `${a.given ? "given" : "assumed"}: ${a.match.what} is ${a.matched ? "true" : "false"} for ${rulePlace(a.rule)}`;
     case "multipath":
       return `multipath route ${routeText(a.route)} picked nexthop ${a.nexthop.dev ?? ""}${a.nexthop.gateway ? ` via ${formatAddress(a.nexthop.gateway)}` : ""} (p=${round(a.probability)})`;
+    case "target": {
+      const does = UNKNOWN_TARGET[a.target.why];
+      const taken = a.taken === "continue" ? "letting it go on to the next rule" : a.taken === "accept" ? "accepting it" : "dropping it";
+      return `assumed: ${a.target.name} of ${rulePlace(a.rule)} ${does}; taken as ${taken}`;
+    }
     case "default-rules":
       return `no ip rule listing for IPv${a.family}: used the kernel's defaults (0 local, 32766 main, 32767 default)`;
     case "missing-table":
@@ -120,6 +125,12 @@ export function describeAssumption(a: Assumption): string {
 }
 
 const RP_FILTER_MODES = ["off", "strict", "loose"];
+
+const UNKNOWN_TARGET: Record<Extract<Target, { type: "unknown" }>["why"], string> = {
+  queue: "hands the packet to the program reading its queue (with none reading, the kernel drops it, or accepts it under --queue-bypass)",
+  unmodelled: "does what podpath does not model",
+  refused: "was not read (iptables-restore refuses it: see the error on its line)",
+};
 
 export function round(p: number): number {
   return Math.round(p * 1e6) / 1e6;

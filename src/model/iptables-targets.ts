@@ -2,7 +2,7 @@
 import type { IptExtOption, IptTargetSpec } from "../parse/iptables-syntax.js";
 import type { Family } from "./address.js";
 import { familyTool, negationFits, optionNamed, valuesFit, type LowerContext } from "./iptables-matches.js";
-import type { NatRange, Target } from "./netfilter.js";
+import type { NatRange, Target, UnknownFlow } from "./netfilter.js";
 import { parseFamilyAddress, parseFamilyPrefix, parseMarkMask, parseNatRange, parseNumber, parsePortRange } from "./iptables-values.js";
 import type { Range } from "./routing.js";
 
@@ -171,6 +171,20 @@ const TARGETS = new Map<string, { options: string[]; lower: TargetHandler }>(Obj
 /** Real target extensions whose outcome is decided outside the kernel's tables. */
 const UNMODELLED_TARGETS = new Set(["NFQUEUE", "QUEUE", "CLUSTERIP", "MIRROR", "IPMARK", "ROUTE", "DELUDE", "CHAOS", "TARPIT", "SYNPROXY"]);
 
+/**
+ * The queue targets end the packet's traversal of the table: the program reading the queue accepts
+ * or drops it (with nothing reading, the kernel drops it, or accepts it under --queue-bypass).
+ */
+const QUEUE_FLOWS: readonly UnknownFlow[] = ["accept", "drop"];
+const ANY_FLOW: readonly UnknownFlow[] = ["continue", "accept", "drop"];
+
+/** A target of unknown effect (`refused`: iptables-restore refuses it; an error on its line says why). */
+export function unknownTarget(name: string, refused: boolean): Target {
+  if (refused) return { type: "unknown", name, why: "refused", may: ANY_FLOW };
+  const queue = name === "NFQUEUE" || name === "QUEUE";
+  return { type: "unknown", name, why: queue ? "queue" : "unmodelled", may: queue ? QUEUE_FLOWS : ANY_FLOW };
+}
+
 /** Target options that are flags: a value after one is a stray argument iptables refuses. */
 const FLAGS = new Set(["random", "random-fully", "persistent", "save-mark", "restore-mark", "notrack", "clamp-mss-to-pmtu"]);
 
@@ -211,25 +225,25 @@ export function lowerTarget(spec: IptTargetSpec, ctx: LowerContext, isChain: (na
   if (spec.kind === "goto") {
     if (isChain(spec.name)) return { type: "goto", chain: spec.name };
     ctx.report(spec.column, "error", `-g ${spec.name}: goto needs a chain of this table, and ${spec.name} is none (iptables-restore refuses the rule)`);
-    return { type: "unknown", name: spec.name };
+    return unknownTarget(spec.name, true);
   }
   const only = FAMILY_TARGETS.get(spec.name);
   if (only !== undefined && only !== ctx.family) {
     const instead = OTHER_FAMILY_TARGET.get(spec.name);
     const message = `target ${spec.name} is ${familyTool(only)}'s: ${familyTool(ctx.family)} has no such target${instead === undefined ? "" : ` (its own is ${instead})`}`;
     ctx.report(spec.column, ctx.restoreInput ? "error" : "warning", ctx.restoreInput ? `${message}: iptables-restore would refuse this rule` : message);
-    return { type: "unknown", name: spec.name };
+    return unknownTarget(spec.name, ctx.restoreInput);
   }
   const known = TARGETS.get(spec.name);
   if (known === undefined) {
     if (isChain(spec.name)) return { type: "jump", chain: spec.name };
     if (UNMODELLED_TARGETS.has(spec.name)) {
       ctx.report(spec.column, "warning", `target ${spec.name} hands the packet elsewhere (userspace, a cluster peer): podpath cannot tell what happens to it`);
-      return { type: "unknown", name: spec.name };
+      return unknownTarget(spec.name, false);
     }
     // iptables-restore refuses a jump it can resolve neither to a chain nor to a target extension.
     ctx.report(spec.column, "error", `jump to undefined chain "${spec.name}" (no chain of that name in this table, and no iptables target)`);
-    return { type: "unknown", name: spec.name };
+    return unknownTarget(spec.name, true);
   }
   const opts: Options = new Map();
   for (const written of spec.options) {

@@ -10,7 +10,7 @@ import type { IptAppend, IptBaseOption, IptExtOption, IptLine, IptMatchModule, I
 import { hasNonContiguousMask, type Family } from "./address.js";
 import { IPV6_EXTENSION_HEADERS } from "./protocols.js";
 import { implicitModule, lowerMatchModule, moduleProtocols, negationFits, type LowerContext } from "./iptables-matches.js";
-import { isKnownTarget, lowerTarget, natPorts, rejectsWithReset } from "./iptables-targets.js";
+import { isKnownTarget, lowerTarget, natPorts, rejectsWithReset, unknownTarget } from "./iptables-targets.js";
 import { parseFamilyPrefix, parseProtocol, protocolName, xtablesIPv4 } from "./iptables-values.js";
 import {
   BUILTIN_CHAINS, keepRuleSpec, TABLES, type Chain, type Match, type Rule, type Ruleset, type Table, type TableName, type Target,
@@ -619,6 +619,9 @@ class TableBuilder {
           } else {
             pending = null;
             target = this.target(items, k, known, this.isChain, known && keyed ? memoKey(items, k, name) : null);
+            // As for a condition (see unread): a target lowering found an error in is not taken as
+            // written, nor as absent; its effect is unknown, and the evaluator explores each.
+            if (this.itemErrors !== errors && target?.type !== "unknown") target = unknownTarget(name, true);
             this.jumpTo = target !== null && (target.type === "jump" || target.type === "goto") ? JUMP_BY_NAME : NO_JUMP;
           }
           break;

@@ -107,8 +107,16 @@ export type Target =
   | { type: "continue"; name: string }
   /** TCPMSS changes only the MSS option of SYNs; clamping to the path MTU works only after routing. */
   | { type: "tcpmss"; clampToPmtu: boolean }
-  /** A target podpath does not know: its effect is unknown. */
-  | { type: "unknown"; name: string };
+  /**
+   * A target whose effect the dump cannot tell (`why`): NFQUEUE/QUEUE hand the packet to a program
+   * reading the queue, some extensions do what podpath does not model, and one iptables-restore
+   * would refuse was not read (the line's error says why). `may`: what the traversal may do next,
+   * each explored.
+   */
+  | { type: "unknown"; name: string; why: "queue" | "unmodelled" | "refused"; may: readonly UnknownFlow[] };
+
+/** What a target of unknown effect may do: let the packet go on in its chain, accept it, or drop it. */
+export type UnknownFlow = "continue" | "accept" | "drop";
 
 export interface Rule {
   table: TableName;

@@ -175,6 +175,13 @@ export const NODES = {
   routeTypes: dump("", "0:\tfrom all lookup local\n100:\tfrom all lookup 5\n32766:\tfrom all lookup main",
     "$ ip route show table 5\nthrow 203.0.113.0/24\nblackhole 198.51.100.0/24\nunreachable 192.0.2.0/24\n"),
   plain: dump("", DEFAULT_RULES),
+  // NFQUEUE ends the traversal: with nothing reading queue 3 the kernel drops; under --queue-bypass
+  // it accepts (the DROP after it is never reached).
+  queue: dump(FILTER([
+    "-A FORWARD -d 192.0.2.0/24 -j NFQUEUE --queue-num 3",
+    "-A FORWARD -d 198.51.100.0/24 -j NFQUEUE --queue-num 4 --queue-bypass",
+    "-A FORWARD -d 198.51.100.0/24 -j DROP",
+  ].join("\n")), DEFAULT_RULES),
   // kube-proxy's three-endpoint service: one of them is the sender itself (hairpin).
   statistic: dump(NAT([
     ":KUBE-SVC - [0:0]", ":SEP-A - [0:0]", ":SEP-B - [0:0]", ":SEP-C - [0:0]",
@@ -394,6 +401,7 @@ export const KERNEL_PACKETS: Partial<Record<keyof typeof NODES, { src: string; d
     { src: "10.0.1.10", dst: "203.0.113.9", iif: null, proto: 1 }, { src: "10.0.1.50", dst: "10.0.1.20", iif: "eni1", proto: 1 },
   ],
   statistic: [{ src: "10.0.1.50", dst: "10.100.0.5", iif: "eni1", dport: 80, repeat: 12 }],
+  queue: [{ src: "10.0.1.50", dst: "192.0.2.9", iif: "eni1" }, { src: "10.0.1.50", dst: "198.51.100.9", iif: "eni1" }, { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" }],
   reject: [
     { src: "10.0.1.50", dst: "192.0.2.9", iif: "eni1" }, udp53("10.0.1.50", "192.0.2.9"),
     { src: "10.0.1.50", dst: "198.51.100.9", iif: "eni1" }, { src: "10.0.1.50", dst: "203.0.113.9", iif: "eni1" },

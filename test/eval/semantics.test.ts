@@ -435,6 +435,29 @@ describe("what a dump cannot tell is explored, not guessed", () => {
     expect(given.snat).toBe(true);
   });
 
+  it("a queue target's packet is accepted or dropped by the program reading the queue: both outcomes, each saying so", () => {
+    const t = trace(NODES.queue, packet({ src: "10.0.1.50", dst: "192.0.2.9" }));
+    expect(t.outcomes.map((o) => o.verdict).sort()).toEqual(["dropped", "forwarded"]);
+    expect(t.verdict).toBeNull();
+    for (const o of t.outcomes) {
+      const taken = o.verdict === "dropped" ? "dropping it" : "accepting it";
+      expect(o.assumptions).toContainEqual(expect.stringMatching(new RegExp(`^assumed: NFQUEUE of rule 1 of filter FORWARD .* hands the packet to the program reading its queue .*; taken as ${taken}$`)));
+    }
+    // Accepted means accepted: the DROP after --queue-bypass's rule is not reached.
+    const bypass = trace(NODES.queue, packet({ src: "10.0.1.50", dst: "198.51.100.9" }));
+    expect(bypass.outcomes.map((o) => o.verdict)).toEqual(["dropped", "forwarded"]);
+    expect(bypass.outcomes[0]?.explanation).toMatch(/^Dropped by rule 2 of filter FORWARD /);
+    expect(trace(NODES.queue, packet({ src: "10.0.1.50", dst: "203.0.113.9" })).verdict).toBe("forwarded");
+  });
+
+  it("a target that was not read (a jump to no chain) may go on, accept or drop: three outcomes", () => {
+    const rules = "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -j GHOST\n-A FORWARD -j REJECT\nCOMMIT";
+    const t = trace(dump(rules, DEFAULT_RULES), packet({ src: "10.0.1.50", dst: "203.0.113.9" }));
+    expect(t.outcomes.map((o) => o.verdict).sort()).toEqual(["dropped", "forwarded", "rejected"]);
+    const rejected = t.outcomes.find((o) => o.verdict === "rejected");
+    expect(rejected?.assumptions).toContainEqual(expect.stringMatching(/^assumed: GHOST of rule 1 of filter FORWARD .* was not read \(iptables-restore refuses it: see the error on its line\); taken as letting it go on to the next rule$/));
+  });
+
   it("stops a pathological fan-out and says so", () => {
     const chain = Array.from({ length: 20 }, (_, i) => `-A POSTROUTING -m statistic --mode random --probability 0.5 -j MARK --set-xmark ${i + 1}/0xff`).join("\n");
     const rules = `*mangle\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n${chain}\nCOMMIT`;

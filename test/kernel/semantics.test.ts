@@ -7,7 +7,8 @@
  * operations and the mark match, nat's ACCEPT, a port-only DNAT, REDIRECT on a veth with no address,
  * INPUT/OUTPUT filtering and nat OUTPUT, martian addresses on arrival, multicast on arrival, the
  * reverse-path check with rp_filter 0, 1 and 2, node-generated and local packets,
- * an unmasqueraded hairpin, and the same on IPv6: ip6tables, `ip -6 rule`, link-local gateways)
+ * an unmasqueraded hairpin, NFQUEUE with nothing reading its queue (with and without --queue-bypass),
+ * and the same on IPv6: ip6tables, `ip -6 rule`, link-local gateways)
  * must be what the kernel does with the same packets.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";

@@ -326,14 +326,31 @@ describe("each family's own extensions, names and address forms (checked against
     expect(rules?.[1]?.target).toMatchObject({ type: "dnat", to: { addrLo: null, ports: { lo: 80, hi: 80 } } });
   });
 
-  it("warns about a target whose outcome is decided elsewhere (NFQUEUE, SYNPROXY's own replies), and lets the packet go on as unknown", () => {
+  it("warns about a target whose outcome is decided elsewhere (NFQUEUE, SYNPROXY's own replies), and keeps what each may do", () => {
     const { rule, errors, warnings } = lower("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j NFQUEUE --queue-num 1\n-A INPUT -p tcp -j SYNPROXY --mss 1460\nCOMMIT\n");
     expect(errors).toEqual([]);
     expect(warnings.map((w) => w.message)).toEqual([
       "target NFQUEUE hands the packet elsewhere (userspace, a cluster peer): podpath cannot tell what happens to it",
       "target SYNPROXY hands the packet elsewhere (userspace, a cluster peer): podpath cannot tell what happens to it",
     ]);
-    expect(rule("filter", "INPUT", 2)?.target).toEqual({ type: "unknown", name: "SYNPROXY" });
+    // The queue's reader accepts or drops; an unmodelled target may also let the packet go on.
+    expect(rule("filter", "INPUT", 1)?.target).toEqual({ type: "unknown", name: "NFQUEUE", why: "queue", may: ["accept", "drop"] });
+    expect(rule("filter", "INPUT", 2)?.target).toEqual({ type: "unknown", name: "SYNPROXY", why: "unmodelled", may: ["continue", "accept", "drop"] });
+  });
+
+  it("keeps a target it found an error in as one of unknown effect, not as written and not as none", () => {
+    const { rule, errors } = lower([
+      "*nat", ":PREROUTING ACCEPT [0:0]",
+      "-A PREROUTING -p tcp -j DNAT --to-destination bogus",
+      "-A PREROUTING -j SNAT --to-source 10.0.0.1 --bogus",
+      "-A PREROUTING -j DNAT --to-destination 10.0.0.2",
+      "COMMIT", "",
+    ].join("\n"));
+    expect(errors.map((e) => e.line)).toEqual([3, 4]);
+    const refused = { type: "unknown", why: "refused", may: ["continue", "accept", "drop"] };
+    expect(rule("nat", "PREROUTING", 1)?.target).toEqual({ ...refused, name: "DNAT" });
+    expect(rule("nat", "PREROUTING", 2)?.target).toEqual({ ...refused, name: "SNAT" });
+    expect(rule("nat", "PREROUTING", 3)?.target).toMatchObject({ type: "dnat" });
   });
 
   it("makes a rule per address of an address list, sources outer, as iptables-restore does (-I puts them in reverse)", () => {
@@ -540,7 +557,7 @@ describe("what a jump resolves to depends on its own table", () => {
     ].join("\n");
     const { b, errors } = lower(text);
     const filter = b.nodes[0]?.rulesets[0]?.tables.get("filter");
-    expect(filter?.chains.get("INPUT")?.rules[0]?.target).toEqual({ type: "unknown", name: "GHOST" });
+    expect(filter?.chains.get("INPUT")?.rules[0]?.target).toEqual({ type: "unknown", name: "GHOST", why: "refused", may: ["continue", "accept", "drop"] });
     expect(errors.map((e) => [e.line, e.message])).toEqual([
       [6, "-A to undeclared chain GHOST: expected a :GHOST - [0:0] line before it"],
       [13, 'jump to undefined chain "GHOST" (no chain of that name in this table, and no iptables target)'],

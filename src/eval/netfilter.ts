@@ -184,6 +184,12 @@ export function traverseTable(ctx: TraverseContext, tableName: TableName, hook: 
 function forkUnknown(ctx: TraverseContext, rule: Rule, may: readonly UnknownFlow[], world: World, frames: Frame[], queue: Pending[], done: World[]): { flow: Flow; truncated: boolean } {
   const { limits, budget } = ctx;
   const target = rule.target as Extract<Target, { type: "unknown" }>;
+  // The user may say what the queue's reader does (`--assume NFQUEUE=true`: it accepts).
+  if (target.why === "queue" && Object.hasOwn(ctx.assume, target.name)) {
+    const taken = ctx.assume[target.name] === true ? "accept" : "drop";
+    world.assumptions.push({ type: "target", rule, target, taken, given: true });
+    return { flow: { type: taken }, truncated: false };
+  }
   let truncated = false;
   for (const taken of may.slice(1)) {
     if (budget.worlds >= limits.maxWorlds) {
@@ -194,7 +200,7 @@ function forkUnknown(ctx: TraverseContext, rule: Rule, may: readonly UnknownFlow
     budget.worlds++;
     budget.steps += world.steps.length;
     const other = fork(world);
-    other.assumptions.push({ type: "target", rule, target, taken });
+    other.assumptions.push({ type: "target", rule, target, taken, given: false });
     if (taken === "continue") queue.push({ world: other, frames: frames.map((f) => ({ ...f })) });
     else {
       if (taken === "drop") {
@@ -205,7 +211,7 @@ function forkUnknown(ctx: TraverseContext, rule: Rule, may: readonly UnknownFlow
     }
   }
   const taken = may[0] ?? "continue";
-  world.assumptions.push({ type: "target", rule, target, taken });
+  world.assumptions.push({ type: "target", rule, target, taken, given: false });
   return { flow: { type: taken }, truncated };
 }
 

@@ -34,8 +34,8 @@ export type Assumption =
   | { type: "random"; rule: Rule; matched: boolean; probability: number }
   | { type: "opaque"; rule: Rule; match: Extract<Match, { type: "opaque" }>; matched: boolean; given: boolean }
   | { type: "multipath"; route: Route; nexthop: Nexthop; probability: number }
-  /** A target of unknown effect (Target "unknown"), taken as doing `taken`. */
-  | { type: "target"; rule: Rule; target: Extract<Target, { type: "unknown" }>; taken: UnknownFlow }
+  /** A target of unknown effect (Target "unknown"), taken as doing `taken` (`given`: by the user's --assume). */
+  | { type: "target"; rule: Rule; target: Extract<Target, { type: "unknown" }>; taken: UnknownFlow; given: boolean }
   | { type: "default-rules"; family: Family }
   | { type: "missing-table"; table: TableName }
   | { type: "not-new"; ctstate: CtState }

@@ -441,8 +441,14 @@ describe("what a dump cannot tell is explored, not guessed", () => {
     expect(t.verdict).toBeNull();
     for (const o of t.outcomes) {
       const taken = o.verdict === "dropped" ? "dropping it" : "accepting it";
-      expect(o.assumptions).toContainEqual(expect.stringMatching(new RegExp(`^assumed: NFQUEUE of rule 1 of filter FORWARD .* hands the packet to the program reading its queue .*; taken as ${taken}$`)));
+      const answer = o.verdict === "dropped" ? "false" : "true";
+      expect(o.assumptions).toContainEqual(expect.stringMatching(new RegExp(`^assumed: NFQUEUE of rule 1 of filter FORWARD .* hands the packet to the program reading its queue .*; taken as ${taken} \\(--assume NFQUEUE=${answer} keeps only this outcome\\)$`)));
     }
+    // The user may say what the program does.
+    const accepted = trace(NODES.queue, packet({ src: "10.0.1.50", dst: "192.0.2.9", assume: { NFQUEUE: true } }));
+    expect(accepted.outcomes.map((o) => o.verdict)).toEqual(["forwarded"]);
+    expect(accepted.outcomes[0]?.assumptions).toContainEqual(expect.stringMatching(/^given: NFQUEUE of rule 1 .*; taken as accepting it$/));
+    expect(trace(NODES.queue, packet({ src: "10.0.1.50", dst: "192.0.2.9", assume: { NFQUEUE: false } })).verdict).toBe("dropped");
     // Accepted means accepted: the DROP after --queue-bypass's rule is not reached.
     const bypass = trace(NODES.queue, packet({ src: "10.0.1.50", dst: "198.51.100.9" }));
     expect(bypass.outcomes.map((o) => o.verdict)).toEqual(["dropped", "forwarded"]);

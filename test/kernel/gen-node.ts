@@ -4,7 +4,8 @@
  *
  * Amazon VPC CNI layouts: current single chain (v1.12+), chained (v1.3–v1.16), legacy (v1.0–v1.2),
  * external SNAT; kube-proxy iptables mode (modern: KUBE-EXT, MASQUERADE --random-fully), with
- * endpoint-less services rejected in filter KUBE-SERVICES, and sometimes a "network policy" DROP.
+ * endpoint-less services rejected in filter KUBE-SERVICES, and sometimes a "network policy" in FORWARD
+ * (DROP, REJECT, or NFQUEUE with nothing reading the queue, with or without --queue-bypass).
  */
 import { pick, type Rng } from "./packets.js";
 
@@ -159,7 +160,7 @@ export function generateNode(r: Rng, index: number): GeneratedNode {
     "-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP",
     "-A KUBE-FORWARD -m comment --comment \"kubernetes forwarding rules\" -m mark --mark 0x4000/0x4000 -j ACCEPT",
   ];
-  if (r() < 0.35) filter.push(`-A FORWARD -d ${pick(r, ["198.51.100.0/24", "192.0.2.0/24", "203.0.113.0/26"])} -m comment --comment "policy" -j ${pick(r, ["DROP", "REJECT --reject-with icmp-port-unreachable"])}`);
+  if (r() < 0.35) filter.push(`-A FORWARD -d ${pick(r, ["198.51.100.0/24", "192.0.2.0/24", "203.0.113.0/26"])} -m comment --comment "policy" -j ${pick(r, ["DROP", "REJECT --reject-with icmp-port-unreachable", "NFQUEUE --queue-num 7", "NFQUEUE --queue-num 7 --queue-bypass"])}`);
   const mangle: string[] = [];
   nat.push("-A PREROUTING -m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES");
   nat.push("-A OUTPUT -m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES");

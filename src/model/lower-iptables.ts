@@ -613,9 +613,13 @@ class TableBuilder {
             if (entry.chain.builtin) {
               const spec = items.item(k) as IptTargetSpec;
               this.report(source, spec.column, "error", `${spec.flag} ${name}: a rule cannot jump to a built-in chain (iptables-restore refuses the table)`);
+              // Refused like any target with an error: its effect is unknown (the kernel has no such jump).
+              target = unknownTarget(name, true);
+              this.jumpTo = NO_JUMP;
+            } else {
+              target = chainTarget(entry, items.isGoto(k));
+              this.jumpTo = entry.number;
             }
-            target = chainTarget(entry, items.isGoto(k));
-            this.jumpTo = entry.number;
           } else {
             pending = null;
             target = this.target(items, k, known, this.isChain, known && keyed ? memoKey(items, k, name) : null);

@@ -381,10 +381,14 @@ describe("each family's own extensions, names and address forms (checked against
   });
 
   it("takes -g only to a chain, and no jump to a built-in chain", () => {
-    const { errors } = FILTER("-A INPUT -g ACCEPT\n-A INPUT -g NOPE\n-A INPUT -j OUTPUT\n-A FORWARD -g INPUT");
+    const { rule, errors } = FILTER("-A INPUT -g ACCEPT\n-A INPUT -g NOPE\n-A INPUT -j OUTPUT\n-A FORWARD -g INPUT");
     expect(errors.map((e) => [e.line, e.column])).toEqual([[5, 10], [6, 10], [7, 10], [8, 12]]);
     expect(errors[0]?.message).toBe("-g ACCEPT: goto needs a chain of this table, and ACCEPT is none (iptables-restore refuses the rule)");
     expect(errors[2]?.message).toBe("-j OUTPUT: a rule cannot jump to a built-in chain (iptables-restore refuses the table)");
+    // The kernel has no such jump: the trace explores every effect rather than entering OUTPUT.
+    const refused = { type: "unknown", why: "refused", may: ["continue", "accept", "drop"] };
+    expect(rule("filter", "INPUT", 3)?.target).toEqual({ ...refused, name: "OUTPUT" });
+    expect(rule("filter", "FORWARD", 1)?.target).toEqual({ ...refused, name: "INPUT" });
   });
 
   it("takes --physdev-out without --physdev-is-bridged only where routing has not decided the way out", () => {

@@ -102,7 +102,7 @@ export function describeAssumption(a: Assumption): string {
       const does = UNKNOWN_TARGET[a.target.why];
       const taken = a.taken === "continue" ? "letting it go on to the next rule" : a.taken === "accept" ? "accepting it" : "dropping it";
       const answer = a.target.why === "queue" && !a.given ? ` (--assume ${a.target.name}=${a.taken === "accept" ? "true" : "false"} keeps only this outcome)` : "";
-      return `${a.given ? "given" : "assumed"}: ${a.target.name} of ${rulePlace(a.rule)} ${does}; taken as ${taken}${answer}`;
+      return `${a.given ? "given: " : ""}${a.target.name} of ${rulePlace(a.rule)} ${does}; taken as ${taken}${answer}`;
     }
     case "default-rules":
       return `no ip rule listing for IPv${a.family}: used the kernel's defaults (0 local, 32766 main, 32767 default)`;

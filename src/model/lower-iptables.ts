@@ -608,25 +608,26 @@ class TableBuilder {
             pending = items.item(k) as IptTargetSpec;
             target = null;
             this.jumpTo = JUMP_BY_NAME;
-          } else if (entry !== undefined) {
-            pending = null;
-            if (entry.chain.builtin) {
-              const spec = items.item(k) as IptTargetSpec;
-              this.report(source, spec.column, "error", `${spec.flag} ${name}: a rule cannot jump to a built-in chain (iptables-restore refuses the table)`);
-              // Refused like any target with an error: its effect is unknown (the kernel has no such jump).
-              target = unknownTarget(name, true);
-              this.jumpTo = NO_JUMP;
-            } else {
-              target = chainTarget(entry, items.isGoto(k));
-              this.jumpTo = entry.number;
-            }
           } else {
             pending = null;
-            target = this.target(items, k, known, this.isChain, known && keyed ? memoKey(items, k, name) : null);
-            // As for a condition (see unread): a target lowering found an error in is not taken as
-            // written, nor as absent; its effect is unknown, and the evaluator explores each.
-            if (this.itemErrors !== errors && target?.type !== "unknown") target = unknownTarget(name, true);
-            this.jumpTo = target !== null && (target.type === "jump" || target.type === "goto") ? JUMP_BY_NAME : NO_JUMP;
+            if (entry !== undefined) {
+              if (entry.chain.builtin) {
+                const spec = items.item(k) as IptTargetSpec;
+                this.lineContext.report(spec.column, "error", `${spec.flag} ${name}: a rule cannot jump to a built-in chain (iptables-restore refuses the table)`);
+              }
+              target = chainTarget(entry, items.isGoto(k));
+              this.jumpTo = entry.number;
+            } else {
+              target = this.target(items, k, known, this.isChain, known && keyed ? memoKey(items, k, name) : null);
+              this.jumpTo = target !== null && (target.type === "jump" || target.type === "goto") ? JUMP_BY_NAME : NO_JUMP;
+            }
+            // As for a condition (see unread): a target lowering found an error in (a jump to a
+            // built-in chain too) is not taken as written, nor as absent; its effect is unknown, and
+            // the evaluator explores each.
+            if (this.itemErrors !== errors && target?.type !== "unknown") {
+              target = unknownTarget(name, true);
+              this.jumpTo = NO_JUMP;
+            }
           }
           break;
         }
